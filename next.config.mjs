@@ -1,0 +1,8 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  reactStrictMode: true,
+  // The custom server (src/server) owns the database, the executor and tRPC; pages never import them.
+  serverExternalPackages: ["@electric-sql/pglite", "postgres"],
+};
+
+export default nextConfig;

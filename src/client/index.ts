@@ -1,0 +1,51 @@
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  splitLink,
+  wsLink,
+  type TRPCClient,
+} from "@trpc/client";
+import WebSocket from "ws";
+import type { AppRouter } from "../server/routers/_app";
+
+export type { AppRouter } from "../server/routers/_app";
+export type { Run, RunEvent } from "../server/runs/types";
+
+export interface RunsClientOptions {
+  /** Base URL of a live runs server, e.g. http://127.0.0.1:3000 */
+  url: string;
+  /** Delay before reconnect attempt n (0-based); defaults to tRPC's capped exponential backoff. */
+  retryDelayMs?: (attempt: number) => number;
+}
+
+export interface RunsClient {
+  trpc: TRPCClient<AppRouter>;
+  /** Closes the WebSocket; pending subscriptions end. */
+  close(): Promise<void>;
+}
+
+/**
+ * A typed client for Node programs: queries and mutations over batched HTTP, `run.events` over a
+ * WebSocket that reconnects and resumes each subscription from the last event it delivered.
+ */
+export function createRunsClient(options: RunsClientOptions): RunsClient {
+  const base = new URL("/api/trpc", options.url);
+  const wsUrl = new URL(base);
+  wsUrl.protocol = base.protocol === "https:" ? "wss:" : "ws:";
+  const wsClient = createWSClient({
+    url: wsUrl.toString(),
+    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
+  });
+  const trpc = createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: wsLink({ client: wsClient }),
+        false: httpBatchLink({ url: base.toString() }),
+      }),
+    ],
+  });
+  return { trpc, close: () => wsClient.close() };
+}

@@ -1,0 +1,79 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type DatabaseOptions =
+  | { kind: "postgres"; url: string; poolMax: number }
+  | { kind: "pglite"; dataDir: string };
+
+interface DatabaseBase {
+  readonly db: Db;
+  /**
+   * LISTENs on `channel`. `onReady` runs after every (re)connect of the listening connection,
+   * because notifications sent while it was down are lost and the caller must catch up.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onReady?: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export type Database =
+  | (DatabaseBase & { readonly kind: "postgres"; readonly url: string })
+  | (DatabaseBase & { readonly kind: "pglite"; readonly client: PGlite });
+
+export function openDatabase(options: DatabaseOptions): Database {
+  return options.kind === "postgres" ? openPostgres(options.url, options.poolMax) : openPglite(options.dataDir);
+}
+
+function openPostgres(url: string, poolMax: number): Database {
+  const sql = postgres(url, { max: poolMax, onnotice: () => {} });
+  return {
+    kind: "postgres",
+    url,
+    db: drizzlePostgres({ client: sql, schema }),
+    async listen(channel, onNotify, onReady) {
+      const { unlisten } = await sql.listen(channel, onNotify, onReady);
+      return unlisten;
+    },
+    close: once(() => sql.end({ timeout: 5 })),
+  };
+}
+
+function openPglite(dataDir: string): Database {
+  // "memory://" keeps everything in memory (tests); anything else is a directory on disk.
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(dataDir);
+  return {
+    kind: "pglite",
+    client,
+    db: drizzlePglite({ client, schema }),
+    async listen(channel, onNotify, onReady) {
+      // PGlite is in-process: its listener never disconnects, so it is ready once subscribed.
+      const unlisten = await client.listen(channel, onNotify);
+      onReady?.();
+      return () => unlisten();
+    },
+    close: once(() => client.close()),
+  };
+}
+
+/** Closing twice (server shutdown, then test teardown) is harmless. */
+function once(close: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | null = null;
+  return () => (closing ??= close());
+}
+
+export function databaseOptionsFromEnv(env: {
+  DATABASE_URL?: string | undefined;
+  DATABASE_POOL_MAX: number;
+  PGLITE_DATA_DIR: string;
+}): DatabaseOptions {
+  return env.DATABASE_URL
+    ? { kind: "postgres", url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
+    : { kind: "pglite", dataDir: env.PGLITE_DATA_DIR };
+}

@@ -1,0 +1,97 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  bigserial,
+  foreignKey,
+  index,
+  integer,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+// Millisecond precision so a JS Date round-trips exactly (list cursors compare on it).
+const timestampMs = (name: string) => timestamp(name, { precision: 3, withTimezone: true });
+
+export const runs = pgTable(
+  "runs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "cancelled"] })
+      .notNull()
+      .default("queued"),
+    appPath: text("app_path").notNull(),
+    stepDelayMs: integer("step_delay_ms").notNull(),
+    // Highest seq appended so far; the append transaction increments it under the row lock.
+    lastSeq: integer("last_seq").notNull().default(0),
+    createdAt: timestampMs("created_at").notNull().defaultNow(),
+    startedAt: timestampMs("started_at"),
+    finishedAt: timestampMs("finished_at"),
+    cancelRequestedAt: timestampMs("cancel_requested_at"),
+    // The instance executing the run holds it until lease_expires_at and renews it by heartbeat.
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: timestampMs("lease_expires_at"),
+  },
+  (t) => [
+    index("runs_created_at_id_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("runs_queued_idx").on(t.createdAt).where(sql`${t.status} = 'queued'`),
+    index("runs_running_lease_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
+  ],
+);
+
+export const runEvents = pgTable(
+  "run_events",
+  {
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    ts: bigint("ts", { mode: "number" }).notNull(),
+    type: text("type", {
+      enum: ["RunStarted", "NodeStarted", "DebugTrace", "NodeFinished", "RunFinished"],
+    }).notNull(),
+    v: smallint("v").notNull().default(1),
+    source: text("source", { enum: ["api", "worker", "outbox"] }).notNull(),
+    name: text("name"),
+    fn: text("fn"),
+    status: text("status", { enum: ["succeeded", "failed", "cancelled"] }),
+    reason: text("reason"),
+  },
+  (t) => [
+    primaryKey({ name: "run_events_run_id_seq_pk", columns: [t.runId, t.seq] }),
+    // At most one RunFinished per run; the append-guard trigger refuses anything after it.
+    uniqueIndex("run_events_one_finish_per_run").on(t.runId).where(sql`${t.type} = 'RunFinished'`),
+  ],
+);
+
+export const runOutbox = pgTable(
+  "run_outbox",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    runId: uuid("run_id").notNull(),
+    seq: integer("seq").notNull(),
+    createdAt: timestampMs("created_at").notNull().defaultNow(),
+    publishedAt: timestampMs("published_at"),
+  },
+  (t) => [
+    index("run_outbox_unpublished_idx").on(t.id).where(sql`${t.publishedAt} is null`),
+    // Each outbox row points at exactly one stored event.
+    uniqueIndex("run_outbox_run_id_seq_key").on(t.runId, t.seq),
+    foreignKey({
+      name: "run_outbox_event_fk",
+      columns: [t.runId, t.seq],
+      foreignColumns: [runEvents.runId, runEvents.seq],
+    }).onDelete("cascade"),
+  ],
+);
+
+export type RunRow = typeof runs.$inferSelect;
+export type RunEventRow = typeof runEvents.$inferSelect;
+export type RunStatus = RunRow["status"];
+export type RunEventType = RunEventRow["type"];
+export const terminalStatuses = ["succeeded", "failed", "cancelled"] as const;
+export type TerminalStatus = (typeof terminalStatuses)[number];

@@ -1,0 +1,43 @@
+import { z } from "zod";
+
+const intFromEnv = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: intFromEnv(0, 65535, 3000),
+  /** Postgres connection string; when absent the server runs on embedded PGlite. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  PGLITE_DATA_DIR: z.string().min(1).default(".data/pglite"),
+  DATABASE_POOL_MAX: intFromEnv(1, 200, 10),
+  EXECUTOR_CONCURRENCY: intFromEnv(1, 1000, 16),
+  NODE_TIMEOUT_MS: intFromEnv(100, 3_600_000, 120_000),
+  OUTBOX_POLL_MS: intFromEnv(10, 60_000, 1_000),
+  OUTBOX_BATCH_SIZE: intFromEnv(1, 10_000, 500),
+  EXECUTOR_POLL_MS: intFromEnv(10, 60_000, 1_000),
+  LEASE_MS: intFromEnv(1_000, 600_000, 15_000),
+  HEARTBEAT_MS: intFromEnv(100, 300_000, 5_000),
+  SHUTDOWN_GRACE_MS: intFromEnv(0, 600_000, 10_000),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Parses and validates the process environment; throws one readable message listing every problem. */
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  // An empty variable (`DATABASE_URL=`) means "not set", as it does for most tools.
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${problems.join("\n")}`);
+  }
+  if (parsed.data.HEARTBEAT_MS >= parsed.data.LEASE_MS) {
+    throw new Error("Invalid configuration:\n  HEARTBEAT_MS: must be shorter than LEASE_MS");
+  }
+  return parsed.data;
+}

@@ -1,0 +1,45 @@
+import { parseEnv } from "../env";
+import { databaseOptionsFromEnv, openDatabase } from "../db/client";
+import { createLogger } from "./log";
+import { startServer } from "./server";
+
+const env = (() => {
+  try {
+    return parseEnv(process.env);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exit(1);
+  }
+})();
+const log = createLogger({ level: env.LOG_LEVEL, pretty: env.NODE_ENV === "development" });
+const database = openDatabase(databaseOptionsFromEnv(env));
+
+const server = await startServer({
+  host: env.HOST,
+  port: env.PORT,
+  database,
+  log,
+  next: { dev: env.NODE_ENV !== "production", dir: process.cwd() },
+  executor: {
+    concurrency: env.EXECUTOR_CONCURRENCY,
+    pollMs: env.EXECUTOR_POLL_MS,
+    leaseMs: env.LEASE_MS,
+    heartbeatMs: env.HEARTBEAT_MS,
+    nodeTimeoutMs: env.NODE_TIMEOUT_MS,
+  },
+  outbox: { pollMs: env.OUTBOX_POLL_MS, batchSize: env.OUTBOX_BATCH_SIZE },
+  shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+});
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    log.info({ signal }, "shutting down");
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,88 @@
+import { tracked, TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { cancelRun } from "../runs/cancel";
+import { decodeListCursor, encodeListCursor } from "../runs/list-cursor";
+import { findRun, listRuns } from "../runs/queries";
+import { startRun } from "../runs/start";
+import { streamRunEvents } from "../runs/stream";
+import { createTRPCRouter, publicProcedure } from "../trpc";
+
+const runIdInput = z.object({ runId: z.uuid() });
+
+export const DEFAULT_APP_PATH = "/";
+export const DEFAULT_STEP_DELAY_MS = 500;
+
+export const runRouter = createTRPCRouter({
+  start: publicProcedure
+    .input(
+      z
+        .object({
+          appPath: z.string().min(1).max(512).optional(),
+          stepDelayMs: z.number().int().min(0).max(60_000).optional(),
+        })
+        .optional(),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { database, outbox, executor } = ctx.services;
+      const run = await startRun(database.db, {
+        appPath: input?.appPath ?? DEFAULT_APP_PATH,
+        stepDelayMs: input?.stepDelayMs ?? DEFAULT_STEP_DELAY_MS,
+      });
+      outbox.wake();
+      executor.wake();
+      return run;
+    }),
+
+  cancel: publicProcedure.input(runIdInput).mutation(({ ctx, input }) => {
+    const { database, fanout, outbox, executor, cancelSettleTimeoutMs } = ctx.services;
+    return cancelRun(
+      {
+        db: database.db,
+        fanout,
+        onAppended: () => outbox.wake(),
+        interruptLocal: (runId) => executor.interrupt(runId, "user_cancelled"),
+        settleTimeoutMs: cancelSettleTimeoutMs,
+      },
+      input.runId,
+    );
+  }),
+
+  get: publicProcedure.input(runIdInput).query(async ({ ctx, input }) => {
+    const run = await findRun(ctx.services.database.db, input.runId);
+    if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `run ${input.runId} not found` });
+    return run;
+  }),
+
+  list: publicProcedure
+    .input(
+      z
+        .object({
+          limit: z.number().int().min(1).max(100).default(20),
+          cursor: z.string().max(200).nullish(),
+        })
+        .default({ limit: 20 }),
+    )
+    .query(async ({ ctx, input }) => {
+      const after = input.cursor ? decodeListCursor(input.cursor) : null;
+      if (input.cursor && !after) throw new TRPCError({ code: "BAD_REQUEST", message: "invalid cursor" });
+      const page = await listRuns(ctx.services.database.db, input.limit, after);
+      return { items: page.items, nextCursor: page.next ? encodeListCursor(page.next) : null };
+    }),
+
+  events: publicProcedure
+    .input(
+      z.object({
+        runId: z.uuid(),
+        fromSeq: z.number().int().min(0).optional(),
+        // Sent by tRPC clients on reconnect: the id of the last tracked event received (its seq).
+        lastEventId: z.string().regex(/^\d{1,9}$/, "must be the seq of a received event").nullish(),
+      }),
+    )
+    .subscription(async function* ({ ctx, input, signal }) {
+      const afterSeq = input.lastEventId ? Number(input.lastEventId) : (input.fromSeq ?? 0);
+      const { database, fanout } = ctx.services;
+      for await (const event of streamRunEvents({ db: database.db, fanout }, input.runId, afterSeq, signal)) {
+        yield tracked(String(event.seq), event);
+      }
+    }),
+});

@@ -1,0 +1,66 @@
+import { TRPCError } from "@trpc/server";
+import type { Db } from "../../db/client";
+import type { RunEventFanout } from "../outbox/fanout";
+import { findRun, readEventsAfter } from "./queries";
+import { isTerminal, type RunEvent } from "./types";
+
+// Large enough to make backfill cheap per row, small enough to start yielding quickly.
+const BACKFILL_PAGE_SIZE = 1000;
+
+/**
+ * Yields a run's events with seq > afterSeq: the backfill from the table, then live events, each
+ * exactly once and in seq order, and returns after RunFinished. The live listener is attached
+ * before the backfill is read, so an event committed in between is either in the backfill or in
+ * the inbox; duplicates are skipped by seq and gaps are filled from the table.
+ */
+export async function* streamRunEvents(
+  deps: { db: Db; fanout: RunEventFanout },
+  runId: string,
+  afterSeq: number,
+  signal?: AbortSignal,
+): AsyncGenerator<RunEvent, void, undefined> {
+  const inbox = deps.fanout.subscribe(runId);
+  try {
+    const run = await findRun(deps.db, runId);
+    if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `run ${runId} not found` });
+    if (afterSeq > run.lastSeq) {
+      throw new TRPCError({
+        code: "BAD_REQUEST",
+        message: `fromSeq ${afterSeq} is beyond the run's last event (seq ${run.lastSeq})`,
+      });
+    }
+    let lastSent = afterSeq;
+    let finished = false;
+
+    // Reads the table from lastSent on; used for the backfill and whenever live delivery has a gap.
+    async function* catchUp(): AsyncGenerator<RunEvent, void, undefined> {
+      for (;;) {
+        const page = await readEventsAfter(deps.db, runId, lastSent, BACKFILL_PAGE_SIZE);
+        for (const event of page) {
+          lastSent = event.seq;
+          finished = event.type === "RunFinished";
+          yield event;
+        }
+        if (page.length < BACKFILL_PAGE_SIZE || finished) return;
+      }
+    }
+
+    yield* catchUp();
+    // A finished run whose RunFinished the client already has: nothing more will ever come.
+    if (finished || (isTerminal(run.status) && lastSent >= run.lastSeq)) return;
+
+    while (!finished) {
+      const item = await inbox.next(signal);
+      if (!item) return;
+      if (item.kind === "resync" || item.event.seq > lastSent + 1) {
+        yield* catchUp();
+      } else if (item.event.seq === lastSent + 1) {
+        lastSent = item.event.seq;
+        finished = item.event.type === "RunFinished";
+        yield item.event;
+      }
+    }
+  } finally {
+    inbox.close();
+  }
+}

@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { applyWSSHandler } from "@trpc/server/adapters/ws";
+import { WebSocketServer } from "ws";
+import type { Database } from "../db/client";
+import { applyMigrations } from "../db/migrate";
+import type { Services } from "./context";
+import { RunExecutor } from "./executor/executor";
+import { canonicalPlan, type PlanNode } from "./executor/plan";
+import type { Logger } from "./log";
+import { RunEventFanout } from "./outbox/fanout";
+import { OutboxPoller } from "./outbox/poller";
+import { appRouter } from "./routers/_app";
+
+export const TRPC_PATH = "/api/trpc";
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  database: Database;
+  log: Logger;
+  /** Serve the Next.js pages too (dev: with HMR). Omitted: API only, as in the API tests. */
+  next?: { dev: boolean; dir: string };
+  executor: {
+    concurrency: number;
+    pollMs: number;
+    leaseMs: number;
+    heartbeatMs: number;
+    nodeTimeoutMs: number;
+    plan?: readonly PlanNode[];
+  };
+  outbox: { pollMs: number; batchSize: number };
+  /** Live events a subscriber may fall behind by before it is switched to reading the table. */
+  inboxCapacity?: number;
+  cancelSettleTimeoutMs?: number;
+  shutdownGraceMs: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  services: Services;
+  /** Graceful stop: no new runs, WS clients told to reconnect, runs and outbox drained, pool closed. */
+  close(): Promise<void>;
+}
+
+/** One process, one port: Next.js pages, tRPC over HTTP and WebSocket, the executor and the outbox. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { database, log } = options;
+  await applyMigrations(database);
+
+  const outbox = new OutboxPoller({ db: database.db, ...options.outbox, log });
+  const fanout = new RunEventFanout({ inboxCapacity: options.inboxCapacity ?? 10_000, log });
+  const executor = new RunExecutor({
+    database,
+    instanceId: randomUUID(),
+    ...options.executor,
+    plan: options.executor.plan ?? canonicalPlan,
+    onAppended: () => outbox.wake(),
+    log,
+  });
+  const services: Services = {
+    database,
+    outbox,
+    fanout,
+    executor,
+    log,
+    cancelSettleTimeoutMs: options.cancelSettleTimeoutMs ?? 2_000,
+  };
+  const createContext = () => ({ services });
+
+  const trpcHttp = createHTTPHandler({
+    router: appRouter,
+    createContext,
+    basePath: `${TRPC_PATH}/`,
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "tRPC request failed");
+    },
+  });
+  // Next attaches its upgrade listener (HMR in dev) to the server it is given. It gets a relay
+  // that only ever sees non-tRPC upgrades, so one socket is never answered twice.
+  const nextUpgrades = new EventEmitter();
+  const nextRequests = options.next ? await prepareNext(options, nextUpgrades) : null;
+
+  const server = http.createServer((req, res) => {
+    if (isTrpcPath(req.url)) trpcHttp(req, res);
+    else if (nextRequests) void nextRequests(req, res);
+    else {
+      res.statusCode = 404;
+      res.end("not found");
+    }
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const trpcWs = applyWSSHandler({
+    wss,
+    router: appRouter,
+    createContext,
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "tRPC subscription failed");
+    },
+  });
+  server.on("upgrade", (req, socket, head) => {
+    if (isTrpcPath(req.url)) wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+    else if (nextUpgrades.listenerCount("upgrade") > 0) nextUpgrades.emit("upgrade", req, socket, head);
+    else socket.destroy();
+  });
+
+  await fanout.start(database);
+  outbox.start();
+  await executor.start();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
+  log.info({ url, database: database.kind }, "live runs server listening");
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      await executor.stop(options.shutdownGraceMs);
+      trpcWs.broadcastReconnectNotification();
+      await outbox.drain();
+      await outbox.stop();
+      await fanout.stop();
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+      log.info("live runs server stopped");
+    })());
+
+  return { url, port, services, close };
+}
+
+function isTrpcPath(url: string | undefined): boolean {
+  return url === TRPC_PATH || url?.startsWith(`${TRPC_PATH}/`) === true || url?.startsWith(`${TRPC_PATH}?`) === true;
+}
+
+async function prepareNext(options: ServerOptions, upgrades: EventEmitter): Promise<http.RequestListener> {
+  const { default: next } = await import("next");
+  const app = next({
+    dev: options.next!.dev,
+    dir: options.next!.dir,
+    hostname: options.host,
+    port: options.port,
+    httpServer: upgrades as unknown as http.Server,
+  });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+  return (req, res) => void handle(req, res);
+}

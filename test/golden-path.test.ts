@@ -1,0 +1,3 @@
+import { describeGoldenPath } from "./golden-path";
+
+describeGoldenPath();

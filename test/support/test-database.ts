@@ -1,0 +1,75 @@
+import { randomBytes } from "node:crypto";
+import { execSync } from "node:child_process";
+import postgres from "postgres";
+import { openDatabase, type Database } from "../../src/db/client";
+
+export type TestDatabaseKind = "postgres" | "pglite";
+
+export interface TestDatabase {
+  kind: TestDatabaseKind;
+  /** Opens a new handle on this test database (each server instance gets its own). */
+  open(): Database;
+  /** A postgres:// URL for child processes; null on PGlite. */
+  url: string | null;
+  drop(): Promise<void>;
+}
+
+function dockerAvailable(): boolean {
+  try {
+    execSync("docker info", { stdio: "ignore", timeout: 5_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A fresh, empty database for one test file: a new database on TEST_DATABASE_URL's server when
+ * set, else a testcontainers Postgres when Docker runs, else embedded in-memory PGlite.
+ */
+export async function createTestDatabase(prefer?: TestDatabaseKind): Promise<TestDatabase> {
+  if (prefer === "pglite") return pgliteDatabase();
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (adminUrl) return freshDatabaseOn(adminUrl);
+  if (prefer !== "postgres" && !dockerAvailable()) return pgliteDatabase();
+  const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
+  const container = await new PostgreSqlContainer("postgres:16-alpine").start();
+  const inner = await freshDatabaseOn(container.getConnectionUri());
+  return { ...inner, drop: async () => void (await container.stop()) };
+}
+
+async function freshDatabaseOn(adminUrl: string): Promise<TestDatabase> {
+  const name = `live_runs_test_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handles: Database[] = [];
+  return {
+    kind: "postgres",
+    url: url.toString(),
+    open() {
+      const handle = openDatabase({ kind: "postgres", url: url.toString(), poolMax: 10 });
+      handles.push(handle);
+      return handle;
+    },
+    async drop() {
+      await Promise.allSettled(handles.map((h) => h.close()));
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+function pgliteDatabase(): TestDatabase {
+  let handle: Database | null = null;
+  return {
+    kind: "pglite",
+    url: null,
+    // PGlite is one in-process database: every "handle" is the same instance.
+    open: () => (handle ??= openDatabase({ kind: "pglite", dataDir: "memory://" })),
+    async drop() {
+      await handle?.close();
+    },
+  };
+}

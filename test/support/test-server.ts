@@ -1,0 +1,50 @@
+import { createRunsClient, type RunsClient } from "../../src/client";
+import type { PlanNode } from "../../src/server/executor/plan";
+import { silentLogger } from "../../src/server/log";
+import { startServer, type RunningServer, type ServerOptions } from "../../src/server/server";
+import type { TestDatabase } from "./test-database";
+
+export interface TestServer {
+  server: RunningServer;
+  /** A new client connected to this server; closed with the server. */
+  client(options?: { retryDelayMs?: (attempt: number) => number }): RunsClient;
+  close(): Promise<void>;
+}
+
+/** Starts the API server (no Next.js) on an ephemeral port over the given test database. */
+export async function startTestServer(
+  database: TestDatabase,
+  overrides: { plan?: readonly PlanNode[]; executor?: Partial<ServerOptions["executor"]>; inboxCapacity?: number } = {},
+): Promise<TestServer> {
+  const server = await startServer({
+    host: "127.0.0.1",
+    port: 0,
+    database: database.open(),
+    log: silentLogger,
+    executor: {
+      concurrency: 16,
+      pollMs: 1_000,
+      leaseMs: 15_000,
+      heartbeatMs: 5_000,
+      nodeTimeoutMs: 120_000,
+      ...overrides.executor,
+      ...(overrides.plan ? { plan: overrides.plan } : {}),
+    },
+    outbox: { pollMs: 1_000, batchSize: 500 },
+    ...(overrides.inboxCapacity ? { inboxCapacity: overrides.inboxCapacity } : {}),
+    shutdownGraceMs: 0,
+  });
+  const clients: RunsClient[] = [];
+  return {
+    server,
+    client(options = {}) {
+      const client = createRunsClient({ url: server.url, ...options });
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.close()));
+      await server.close();
+    },
+  };
+}
