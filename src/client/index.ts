@@ -17,6 +17,8 @@ export interface RunsClientOptions {
   url: string;
   /** Delay before reconnect attempt n (0-based); defaults to tRPC's capped exponential backoff. */
   retryDelayMs?: (attempt: number) => number;
+  /** WebSocket implementation; defaults to the `ws` package. */
+  WebSocket?: typeof WebSocket;
 }
 
 export interface RunsClient {
@@ -35,7 +37,7 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
   wsUrl.protocol = base.protocol === "https:" ? "wss:" : "ws:";
   const wsClient = createWSClient({
     url: wsUrl.toString(),
-    WebSocket: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocket: (options.WebSocket ?? WebSocket) as unknown as typeof globalThis.WebSocket,
     ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
   });
   const trpc = createTRPCClient<AppRouter>({

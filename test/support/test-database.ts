@@ -1,5 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { execSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import postgres from "postgres";
 import { openDatabase, type Database } from "../../src/db/client";
 
@@ -62,14 +65,20 @@ async function freshDatabaseOn(adminUrl: string): Promise<TestDatabase> {
 }
 
 function pgliteDatabase(): TestDatabase {
-  let handle: Database | null = null;
+  const dataDir = mkdtempSync(join(tmpdir(), "live-runs-pglite-"));
+  const handles: Database[] = [];
   return {
     kind: "pglite",
     url: null,
-    // PGlite is one in-process database: every "handle" is the same instance.
-    open: () => (handle ??= openDatabase({ kind: "pglite", dataDir: "memory://" })),
+    // PGlite is single-process: open the next handle only after the previous one is closed.
+    open() {
+      const handle = openDatabase({ kind: "pglite", dataDir });
+      handles.push(handle);
+      return handle;
+    },
     async drop() {
-      await handle?.close();
+      await Promise.allSettled(handles.map((h) => h.close()));
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { createRunsClient, type RunsClient } from "../../src/client";
+import { createRunsClient, type RunsClient, type RunsClientOptions } from "../../src/client";
 import type { PlanNode } from "../../src/server/executor/plan";
 import { silentLogger } from "../../src/server/log";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server/server";
@@ -7,7 +7,7 @@ import type { TestDatabase } from "./test-database";
 export interface TestServer {
   server: RunningServer;
   /** A new client connected to this server; closed with the server. */
-  client(options?: { retryDelayMs?: (attempt: number) => number }): RunsClient;
+  client(options?: Omit<RunsClientOptions, "url">): RunsClient;
   close(): Promise<void>;
 }
 

@@ -14,11 +14,12 @@ const BACKFILL_PAGE_SIZE = 1000;
  * the inbox; duplicates are skipped by seq and gaps are filled from the table.
  */
 export async function* streamRunEvents(
-  deps: { db: Db; fanout: RunEventFanout },
+  deps: { db: Db; fanout: RunEventFanout; readEvents?: typeof readEventsAfter },
   runId: string,
   afterSeq: number,
   signal?: AbortSignal,
 ): AsyncGenerator<RunEvent, void, undefined> {
+  const readEvents = deps.readEvents ?? readEventsAfter;
   const inbox = deps.fanout.subscribe(runId);
   try {
     const run = await findRun(deps.db, runId);
@@ -35,7 +36,7 @@ export async function* streamRunEvents(
     // Reads the table from lastSent on; used for the backfill and whenever live delivery has a gap.
     async function* catchUp(): AsyncGenerator<RunEvent, void, undefined> {
       for (;;) {
-        const page = await readEventsAfter(deps.db, runId, lastSent, BACKFILL_PAGE_SIZE);
+        const page = await readEvents(deps.db, runId, lastSent, BACKFILL_PAGE_SIZE);
         for (const event of page) {
           lastSent = event.seq;
           finished = event.type === "RunFinished";
