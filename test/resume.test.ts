@@ -41,8 +41,8 @@ describe("resuming a stream", () => {
   it("a client whose socket drops mid-run reconnects with lastEventId and misses nothing", async () => {
     const sockets: WebSocket[] = [];
     class RecordingWebSocket extends WebSocket {
-      constructor(...args: ConstructorParameters<typeof WebSocket>) {
-        super(...args);
+      constructor(address: string | URL, protocols?: string | string[]) {
+        super(address, protocols);
         sockets.push(this);
       }
     }

@@ -18,7 +18,7 @@ export interface RunsClientOptions {
   /** Delay before reconnect attempt n (0-based); defaults to tRPC's capped exponential backoff. */
   retryDelayMs?: (attempt: number) => number;
   /** WebSocket implementation; defaults to the `ws` package. */
-  WebSocket?: typeof WebSocket;
+  WebSocket?: new (url: string | URL, protocols?: string | string[]) => WebSocket;
 }
 
 export interface RunsClient {

@@ -18,8 +18,8 @@ interface DatabaseBase {
    * LISTENs on `channel`. `onReady` runs after every (re)connect of the listening connection,
    * because notifications sent while it was down are lost and the caller must catch up.
    */
-  listen(channel: string, onNotify: (payload: string) => void, onReady?: () => void): Promise<() => Promise<void>>;
-  close(): Promise<void>;
+  listen: (channel: string, onNotify: (payload: string) => void, onReady?: () => void) => Promise<() => Promise<void>>;
+  close: () => Promise<void>;
 }
 
 export type Database =
@@ -37,8 +37,8 @@ function openPostgres(url: string, poolMax: number): Database {
     url,
     db: drizzlePostgres({ client: sql, schema }),
     async listen(channel, onNotify, onReady) {
-      const { unlisten } = await sql.listen(channel, onNotify, onReady);
-      return unlisten;
+      const subscription = await sql.listen(channel, onNotify, onReady);
+      return () => subscription.unlisten();
     },
     close: once(() => sql.end({ timeout: 5 })),
   };

@@ -3,7 +3,9 @@ import type { Context } from "./context";
 
 /** Validation failures carry their issues so clients can show what was wrong with the input. */
 function validationIssues(cause: unknown): unknown[] | null {
-  if (cause && typeof cause === "object" && "issues" in cause && Array.isArray(cause.issues)) return cause.issues;
+  if (cause && typeof cause === "object" && "issues" in cause && Array.isArray(cause.issues)) {
+    return cause.issues as unknown[];
+  }
   return null;
 }
 

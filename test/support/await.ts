@@ -15,7 +15,7 @@ export function subscribeEvents(
   const received: RunEvent[] = [];
   const pending: RunEvent[] = [];
   let done = false;
-  let failure: unknown = null;
+  let failure: Error | null = null;
   let wake: (() => void) | null = null;
   const notify = () => {
     wake?.();

@@ -14,7 +14,7 @@ export function gatedPlan() {
         await new Promise<void>((resolve, reject) => {
           const onAbort = () => {
             waiters.delete(wake);
-            reject(signal.reason);
+            reject(new Error("node interrupted", { cause: signal.reason }));
           };
           const wake = () => {
             signal.removeEventListener("abort", onAbort);

@@ -18,7 +18,7 @@ export interface RunExecutorOptions {
   nodeTimeoutMs: number;
   plan: readonly PlanNode[];
   /** Called after every append so the outbox publishes it at once. */
-  onAppended(): void;
+  onAppended: () => void;
   log: Logger;
 }
 

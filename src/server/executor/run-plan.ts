@@ -18,7 +18,7 @@ export interface RunPlanOptions {
   /** Aborted with an Interruption as its reason. */
   signal: AbortSignal;
   /** Appends as the executor; null means the run is no longer ours to write (lease lost, finished). */
-  append(event: Omit<NewEvent, "source">): Promise<RunEvent | null>;
+  append: (event: Omit<NewEvent, "source">) => Promise<RunEvent | null>;
 }
 
 interface Outcome {
@@ -62,7 +62,7 @@ async function runNodeWithTimeout(node: PlanNode, options: RunPlanOptions): Prom
       nodeController.abort(error);
       reject(error);
     }, options.nodeTimeoutMs);
-    nodeController.signal.addEventListener("abort", () => reject(nodeController.signal.reason), { once: true });
+    nodeController.signal.addEventListener("abort", () => reject(asError(nodeController.signal.reason)), { once: true });
   });
   try {
     await Promise.race([
@@ -81,6 +81,8 @@ async function runNodeWithTimeout(node: PlanNode, options: RunPlanOptions): Prom
     stopped.catch(() => {});
   }
 }
+
+const asError = (reason: unknown) => (reason instanceof Error ? reason : new Error(String(reason)));
 
 function outcomeOfInterruption(reason: unknown): Outcome {
   return reason === "user_cancelled"

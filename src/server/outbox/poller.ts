@@ -1,4 +1,4 @@
-import { asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { asc, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { runEvents, runOutbox } from "../../db/schema";
 import { RUN_EVENTS_CHANNEL } from "../channels";

@@ -13,9 +13,9 @@ export interface CancelDeps {
   db: Db;
   fanout: RunEventFanout;
   /** Publishes appended events at once. */
-  onAppended(): void;
+  onAppended: () => void;
   /** Aborts the run here if this instance executes it (the NOTIFY reaches the others). */
-  interruptLocal(runId: string): void;
+  interruptLocal: (runId: string) => void;
   /** How long to wait for a running run's executor to write RunFinished before answering. */
   settleTimeoutMs: number;
 }

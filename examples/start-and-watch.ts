@@ -1,0 +1,27 @@
+// Starts a run on a live runs server and prints its timeline as it happens.
+//   npx tsx examples/start-and-watch.ts [server-url] [step-delay-ms]
+import { createRunsClient } from "../src/client";
+
+const url = process.argv[2] ?? "http://127.0.0.1:3000";
+const stepDelayMs = Number(process.argv[3] ?? 300);
+
+const { trpc, close } = createRunsClient({ url });
+const run = await trpc.run.start.mutate({ appPath: "apps/example", stepDelayMs });
+process.stdout.write(`started run ${run.id}\n`);
+
+await new Promise<void>((resolve, reject) => {
+  trpc.run.events.subscribe(
+    { runId: run.id },
+    {
+      onData: ({ data: event }) => {
+        const detail = event.name ?? event.fn ?? [event.status, event.reason].filter(Boolean).join(" ");
+        process.stdout.write(`${String(event.seq).padStart(3)}  ${event.type.padEnd(13)} ${detail}\n`);
+      },
+      onComplete: resolve,
+      onError: reject,
+    },
+  );
+});
+const final = await trpc.run.get.query({ runId: run.id });
+process.stdout.write(`run ${final.id} ${final.status}\n`);
+await close();
