@@ -24,7 +24,7 @@ export interface RunsClientOptions {
 export interface RunsClient {
   trpc: TRPCClient<AppRouter>;
   /** Closes the WebSocket; pending subscriptions end. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**
