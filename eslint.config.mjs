@@ -16,6 +16,17 @@ export default tseslint.config(
     },
   },
   {
+    // Next bundles src/app separately from the custom server's module graph; importing server
+    // modules there would create a second executor, poller and fan-out. Types are fine.
+    files: ["src/app/**"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/server/**", "**/db/**"], allowTypeImports: true }] },
+      ],
+    },
+  },
+  {
     files: ["**/*.mjs", "**/*.config.*"],
     ...tseslint.configs.disableTypeChecked,
   },
