@@ -4,6 +4,9 @@ import type { Logger } from "../log";
 import type { RunEvent } from "../runs/types";
 import { RunEventInbox } from "./inbox";
 
+/** Subscribes to the events of every run (run ids are uuids, so this key never collides). */
+export const ALL_RUNS = "*";
+
 /**
  * Delivers published events to this instance's subscribers. Every instance LISTENs, so an event
  * published by any instance's poller reaches subscribers everywhere. After the listening
@@ -38,7 +41,7 @@ export class RunEventFanout {
     this.unlisten = null;
   }
 
-  /** Starts buffering live events for `runId`; call before reading the backfill. */
+  /** Starts buffering live events for `runId` (or every run); call before reading the backfill. */
   subscribe(runId: string): RunEventInbox {
     const inbox = new RunEventInbox(this.options.inboxCapacity, (closed) => {
       const set = this.inboxes.get(runId);
@@ -70,9 +73,11 @@ export class RunEventFanout {
       this.resyncAll();
       return;
     }
+    const everyRun = this.inboxes.get(ALL_RUNS);
     for (const event of events) {
       const set = this.inboxes.get(event.runId);
       if (set) for (const inbox of set) inbox.push(event);
+      if (everyRun) for (const inbox of everyRun) inbox.push(event);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { tracked, TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { streamActivity } from "../runs/activity";
 import { cancelRun } from "../runs/cancel";
 import { decodeListCursor, encodeListCursor } from "../runs/list-cursor";
 import { findRun, listRuns } from "../runs/queries";
@@ -85,4 +86,9 @@ export const runRouter = createTRPCRouter({
         yield tracked(String(event.seq), event);
       }
     }),
+
+  /** Every run's events as they are published, for live run lists; `resync` asks for a refetch. */
+  activity: publicProcedure.subscription(async function* ({ ctx, signal }) {
+    yield* streamActivity(ctx.services.fanout, signal);
+  }),
 });
