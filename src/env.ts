@@ -22,6 +22,8 @@ const envSchema = z.object({
   LEASE_MS: intFromEnv(1_000, 600_000, 15_000),
   HEARTBEAT_MS: intFromEnv(100, 300_000, 5_000),
   SHUTDOWN_GRACE_MS: intFromEnv(0, 600_000, 10_000),
+  /** "false" serves only the API (/api/trpc): for headless instances that browsers never reach. */
+  SERVE_PAGES: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

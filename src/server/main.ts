@@ -19,7 +19,7 @@ const server = await startServer({
   port: env.PORT,
   database,
   log,
-  next: { dev: env.NODE_ENV !== "production", dir: process.cwd() },
+  ...(env.SERVE_PAGES ? { next: { dev: env.NODE_ENV !== "production", dir: process.cwd() } } : {}),
   executor: {
     concurrency: env.EXECUTOR_CONCURRENCY,
     pollMs: env.EXECUTOR_POLL_MS,
