@@ -14,6 +14,8 @@ const envSchema = z.object({
     .optional(),
   PGLITE_DATA_DIR: z.string().min(1).default(".data/pglite"),
   DATABASE_POOL_MAX: intFromEnv(1, 200, 10),
+  /** How often each instance checks its LISTEN connection with a self-addressed NOTIFY. */
+  LISTENER_CHECK_MS: intFromEnv(100, 60_000, 2_000),
   EXECUTOR_CONCURRENCY: intFromEnv(1, 1000, 16),
   NODE_TIMEOUT_MS: intFromEnv(100, 3_600_000, 120_000),
   OUTBOX_POLL_MS: intFromEnv(10, 60_000, 1_000),
@@ -22,6 +24,9 @@ const envSchema = z.object({
   LEASE_MS: intFromEnv(1_000, 600_000, 15_000),
   HEARTBEAT_MS: intFromEnv(100, 300_000, 5_000),
   SHUTDOWN_GRACE_MS: intFromEnv(0, 600_000, 10_000),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: intFromEnv(1, 10_000, 100),
+  WS_MAX_BUFFERED_BYTES: intFromEnv(65_536, 1_073_741_824, 4_194_304),
+  WS_MAX_MESSAGE_BYTES: intFromEnv(1_024, 16_777_216, 65_536),
   /** "false" serves only the API (/api/trpc): for headless instances that browsers never reach. */
   SERVE_PAGES: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -39,6 +39,8 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
     url: wsUrl.toString(),
     WebSocket: (options.WebSocket ?? WebSocket) as unknown as typeof globalThis.WebSocket,
     ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
+    // Notices a dead connection (e.g. a proxy that silently dropped it) and reconnects.
+    keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 10_000 },
   });
   const trpc = createTRPCClient<AppRouter>({
     links: [

@@ -4,12 +4,14 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import type { Logger } from "pino";
+import { SupervisedListener } from "./pg-listener";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type DatabaseOptions =
-  | { kind: "postgres"; url: string; poolMax: number }
+  | { kind: "postgres"; url: string; poolMax: number; listenerCheckMs?: number }
   | { kind: "pglite"; dataDir: string };
 
 interface DatabaseBase {
@@ -26,21 +28,29 @@ export type Database =
   | (DatabaseBase & { readonly kind: "postgres"; readonly url: string })
   | (DatabaseBase & { readonly kind: "pglite"; readonly client: PGlite });
 
-export function openDatabase(options: DatabaseOptions): Database {
-  return options.kind === "postgres" ? openPostgres(options.url, options.poolMax) : openPglite(options.dataDir);
+export function openDatabase(options: DatabaseOptions, log?: Logger): Database {
+  return options.kind === "postgres" ? openPostgres(options, log) : openPglite(options.dataDir);
 }
 
-function openPostgres(url: string, poolMax: number): Database {
-  const sql = postgres(url, { max: poolMax, onnotice: () => {} });
+// A database that does not answer a connect within this long is reported unavailable, not waited on.
+const CONNECT_TIMEOUT_S = 5;
+
+function openPostgres(options: Extract<DatabaseOptions, { kind: "postgres" }>, log?: Logger): Database {
+  const { url, poolMax } = options;
+  const sql = postgres(url, { max: poolMax, onnotice: () => {}, connect_timeout: CONNECT_TIMEOUT_S });
+  const listener = new SupervisedListener(url, sql, {
+    checkMs: options.listenerCheckMs ?? 2_000,
+    onReconnect: (cause) => log?.warn({ err: cause }, "LISTEN connection replaced"),
+  });
   return {
     kind: "postgres",
     url,
     db: drizzlePostgres({ client: sql, schema }),
-    async listen(channel, onNotify, onReady) {
-      const subscription = await sql.listen(channel, onNotify, onReady);
-      return () => subscription.unlisten();
-    },
-    close: once(() => sql.end({ timeout: 5 })),
+    listen: (channel, onNotify, onReady) => listener.listen(channel, onNotify, onReady),
+    close: once(async () => {
+      await listener.close();
+      await sql.end({ timeout: 5 });
+    }),
   };
 }
 
@@ -72,8 +82,9 @@ export function databaseOptionsFromEnv(env: {
   DATABASE_URL?: string | undefined;
   DATABASE_POOL_MAX: number;
   PGLITE_DATA_DIR: string;
+  LISTENER_CHECK_MS: number;
 }): DatabaseOptions {
   return env.DATABASE_URL
-    ? { kind: "postgres", url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
+    ? { kind: "postgres", url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, listenerCheckMs: env.LISTENER_CHECK_MS }
     : { kind: "pglite", dataDir: env.PGLITE_DATA_DIR };
 }

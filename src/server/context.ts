@@ -1,8 +1,16 @@
+import type { WebSocket } from "ws";
 import type { Database } from "../db/client";
 import type { RunExecutor } from "./executor/executor";
 import type { Logger } from "./log";
 import type { RunEventFanout } from "./outbox/fanout";
 import type { OutboxPoller } from "./outbox/poller";
+
+export interface ConnectionLimits {
+  /** Open subscriptions one WebSocket may hold; more are TOO_MANY_REQUESTS. */
+  subscriptionsPerConnection: number;
+  /** Bytes queued for a socket that does not read; past it the socket is dropped and the client resumes. */
+  socketBufferBytes: number;
+}
 
 /** The long-lived parts of one server instance, created once at start. */
 export interface Services {
@@ -12,8 +20,17 @@ export interface Services {
   executor: RunExecutor;
   log: Logger;
   cancelSettleTimeoutMs: number;
+  limits: ConnectionLimits;
+}
+
+/** Per-WebSocket state, shared by every subscription on that socket. */
+export interface ConnectionState {
+  socket: WebSocket;
+  subscriptions: number;
 }
 
 export interface Context {
   services: Services;
+  /** Null for HTTP requests. */
+  connection: ConnectionState | null;
 }

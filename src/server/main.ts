@@ -12,7 +12,7 @@ const env = (() => {
   }
 })();
 const log = createLogger({ level: env.LOG_LEVEL, pretty: env.NODE_ENV === "development" });
-const database = openDatabase(databaseOptionsFromEnv(env));
+const database = openDatabase(databaseOptionsFromEnv(env), log);
 
 const server = await startServer({
   host: env.HOST,
@@ -29,6 +29,11 @@ const server = await startServer({
   },
   outbox: { pollMs: env.OUTBOX_POLL_MS, batchSize: env.OUTBOX_BATCH_SIZE },
   shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  limits: {
+    subscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+    socketBufferBytes: env.WS_MAX_BUFFERED_BYTES,
+    messageBytes: env.WS_MAX_MESSAGE_BYTES,
+  },
 });
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

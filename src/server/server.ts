@@ -3,11 +3,11 @@ import { EventEmitter } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { applyWSSHandler } from "@trpc/server/adapters/ws";
-import { WebSocketServer } from "ws";
+import { applyWSSHandler, type CreateWSSContextFnOptions } from "@trpc/server/adapters/ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import type { Database } from "../db/client";
 import { applyMigrations } from "../db/migrate";
-import type { Services } from "./context";
+import type { ConnectionLimits, Context, Services } from "./context";
 import { RunExecutor } from "./executor/executor";
 import { canonicalPlan, type PlanNode } from "./executor/plan";
 import type { Logger } from "./log";
@@ -36,12 +36,15 @@ export interface ServerOptions {
   /** Live events a subscriber may fall behind by before it is switched to reading the table. */
   inboxCapacity?: number;
   cancelSettleTimeoutMs?: number;
+  limits?: Partial<ConnectionLimits> & { messageBytes?: number };
   shutdownGraceMs: number;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
+  /** The lease owner id this instance writes on the runs it executes. */
+  instanceId: string;
   services: Services;
   /** Graceful stop: no new runs, WS clients told to reconnect, runs and outbox drained, pool closed. */
   close(): Promise<void>;
@@ -54,9 +57,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const outbox = new OutboxPoller({ db: database.db, ...options.outbox, log });
   const fanout = new RunEventFanout({ inboxCapacity: options.inboxCapacity ?? 10_000, log });
+  const instanceId = randomUUID();
   const executor = new RunExecutor({
     database,
-    instanceId: randomUUID(),
+    instanceId,
     ...options.executor,
     plan: options.executor.plan ?? canonicalPlan,
     onAppended: () => outbox.wake(),
@@ -69,8 +73,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     executor,
     log,
     cancelSettleTimeoutMs: options.cancelSettleTimeoutMs ?? 2_000,
+    limits: {
+      subscriptionsPerConnection: options.limits?.subscriptionsPerConnection ?? 100,
+      socketBufferBytes: options.limits?.socketBufferBytes ?? 4 * 1024 * 1024,
+    },
   };
-  const createContext = () => ({ services });
+  const createContext = (): Context => ({ services, connection: null });
 
   const trpcHttp = createHTTPHandler({
     router: appRouter,
@@ -94,11 +102,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // Client messages are small JSON requests; anything larger is refused by ws (close 1009).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.limits?.messageBytes ?? 64 * 1024 });
   const trpcWs = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext,
+    // Called once per WebSocket connection: its state is shared by that socket's subscriptions.
+    createContext: ({ res }: CreateWSSContextFnOptions): Context => ({
+      services,
+      connection: { socket: res as WebSocket, subscriptions: 0 },
+    }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") log.error({ err: error, path }, "tRPC subscription failed");
@@ -119,7 +132,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
-  log.info({ url, database: database.kind }, "live runs server listening");
+  log.info({ url, database: database.kind, instanceId }, "live runs server listening");
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -137,7 +150,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log.info("live runs server stopped");
     })());
 
-  return { url, port, services, close };
+  return { url, port, instanceId, services, close };
 }
 
 function isTrpcPath(url: string | undefined): boolean {

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Database } from "../../db/client";
 import { runs } from "../../db/schema";
 import { RUN_CANCEL_CHANNEL, RUN_QUEUED_CHANNEL } from "../channels";
@@ -41,12 +41,13 @@ export class RunExecutor {
     const { database, pollMs, heartbeatMs } = this.options;
     this.accepting = true;
     this.unlisteners.push(
-      await database.listen(RUN_QUEUED_CHANNEL, () => this.wake()),
+      // Wake on (re)connect too: a run queued while the listener was down sent its NOTIFY to nobody.
+      await database.listen(RUN_QUEUED_CHANNEL, () => this.wake(), () => this.wake()),
       await database.listen(RUN_CANCEL_CHANNEL, (runId) => this.interrupt(runId, "user_cancelled")),
     );
     this.timers.push(
       setInterval(() => this.wake(), pollMs),
-      setInterval(() => void this.heartbeat(), heartbeatMs),
+      setInterval(() => void this.heartbeat().then(() => this.sweepExpiredLeases()), heartbeatMs),
     );
     this.wake();
   }
@@ -140,12 +141,50 @@ export class RunExecutor {
         return appended;
       },
     })
-      .catch((error: unknown) => log.error({ err: error, runId }, "run execution failed"))
+      // Unable to append (database unreachable): stop here; the lease lapses and a sweep ends the run executor_lost.
+      .catch((error: unknown) => log.error({ err: error, runId }, "run execution stopped"))
       .finally(() => {
         this.active.delete(runId);
         this.wake();
       });
     this.active.set(runId, { controller, done });
+  }
+
+  /**
+   * Ends runs whose executor vanished (its lease expired without renewal): this instance takes
+   * the lease over, so a zombie executor's appends are refused, and writes RunFinished
+   * failed/executor_lost. Runs are not resumed: their nodes are not idempotent.
+   */
+  private async sweepExpiredLeases(): Promise<void> {
+    if (!this.accepting) return;
+    const { database, instanceId, leaseMs, onAppended, log } = this.options;
+    try {
+      const expired = database.db
+        .select({ id: runs.id })
+        .from(runs)
+        .where(and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, sql`now()`)))
+        .limit(100)
+        .for("update", { skipLocked: true });
+      const taken = await database.db
+        .update(runs)
+        .set({ leaseOwner: instanceId, leaseExpiresAt: sql`now() + ${leaseMs} * interval '1 millisecond'` })
+        .where(inArray(runs.id, expired))
+        .returning({ id: runs.id });
+      for (const { id } of taken) {
+        const finished = await appendEvent(
+          database.db,
+          id,
+          { type: "RunFinished", source: "worker", status: "failed", reason: "executor_lost" },
+          { status: "running", leaseOwner: instanceId },
+        );
+        if (finished) {
+          onAppended();
+          log.warn({ runId: id, seq: finished.seq }, "run's executor was lost; finished it as failed");
+        }
+      }
+    } catch (error) {
+      log.error({ err: error }, "sweeping expired leases failed; will retry");
+    }
   }
 
   /** Renews the leases of the runs in flight and picks up cancel requests whose NOTIFY was missed. */

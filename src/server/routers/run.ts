@@ -6,7 +6,8 @@ import { decodeListCursor, encodeListCursor } from "../runs/list-cursor";
 import { findRun, listRuns } from "../runs/queries";
 import { startRun } from "../runs/start";
 import { streamRunEvents } from "../runs/stream";
-import { createTRPCRouter, publicProcedure } from "../trpc";
+import { withinConnectionLimits } from "../subscription-limits";
+import { createTRPCRouter, mapDatabaseOutage, publicProcedure } from "../trpc";
 
 const runIdInput = z.object({ runId: z.uuid() });
 
@@ -82,13 +83,14 @@ export const runRouter = createTRPCRouter({
     .subscription(async function* ({ ctx, input, signal }) {
       const afterSeq = input.lastEventId ? Number(input.lastEventId) : (input.fromSeq ?? 0);
       const { database, fanout } = ctx.services;
-      for await (const event of streamRunEvents({ db: database.db, fanout }, input.runId, afterSeq, signal)) {
+      const events = streamRunEvents({ db: database.db, fanout }, input.runId, afterSeq, signal);
+      for await (const event of withinConnectionLimits(ctx, mapDatabaseOutage(events))) {
         yield tracked(String(event.seq), event);
       }
     }),
 
   /** Every run's events as they are published, for live run lists; `resync` asks for a refetch. */
   activity: publicProcedure.subscription(async function* ({ ctx, signal }) {
-    yield* streamActivity(ctx.services.fanout, signal);
+    yield* withinConnectionLimits(ctx, streamActivity(ctx.services.fanout, signal));
   }),
 });
