@@ -94,7 +94,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const nextRequests = options.next ? await prepareNext(options, nextUpgrades) : null;
 
   const server = http.createServer((req, res) => {
-    if (isTrpcPath(req.url)) trpcHttp(req, res);
+    if (isTrpcPath(req.url) && callsSubscription(req.url!)) refuseSubscriptionOverHttp(res);
+    else if (isTrpcPath(req.url)) trpcHttp(req, res);
     else if (nextRequests) void nextRequests(req, res);
     else {
       res.statusCode = 404;
@@ -151,6 +152,33 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })());
 
   return { url, port, instanceId, services, close };
+}
+
+const subscriptionPaths = new Set(
+  Object.entries(appRouter._def.procedures)
+    .filter(([, procedure]) => (procedure as unknown as { _def: { type: string } })._def.type === "subscription")
+    .map(([path]) => path),
+);
+
+/** True when an HTTP call (possibly batched: "a,b") names a subscription procedure. */
+function callsSubscription(url: string): boolean {
+  const paths = url.slice(TRPC_PATH.length + 1).split("?")[0]!;
+  return decodeURIComponent(paths).split(",").some((path) => subscriptionPaths.has(path));
+}
+
+// Subscriptions are served over the WebSocket only, where per-connection limits apply; tRPC would
+// otherwise also stream them over HTTP (SSE), past those limits.
+function refuseSubscriptionOverHttp(res: http.ServerResponse): void {
+  res.writeHead(405, { "content-type": "application/json" });
+  res.end(
+    JSON.stringify({
+      error: {
+        message: `Subscriptions are served over WebSocket at ${TRPC_PATH}`,
+        code: -32005,
+        data: { code: "METHOD_NOT_SUPPORTED", httpStatus: 405 },
+      },
+    }),
+  );
 }
 
 function isTrpcPath(url: string | undefined): boolean {

@@ -14,7 +14,12 @@ export interface TestServer {
 /** Starts the API server (no Next.js) on an ephemeral port over the given test database. */
 export async function startTestServer(
   database: TestDatabase,
-  overrides: { plan?: readonly PlanNode[]; executor?: Partial<ServerOptions["executor"]>; inboxCapacity?: number } = {},
+  overrides: {
+    plan?: readonly PlanNode[];
+    executor?: Partial<ServerOptions["executor"]>;
+    inboxCapacity?: number;
+    limits?: ServerOptions["limits"];
+  } = {},
 ): Promise<TestServer> {
   const server = await startServer({
     host: "127.0.0.1",
@@ -32,6 +37,7 @@ export async function startTestServer(
     },
     outbox: { pollMs: 1_000, batchSize: 500 },
     ...(overrides.inboxCapacity ? { inboxCapacity: overrides.inboxCapacity } : {}),
+    ...(overrides.limits ? { limits: overrides.limits } : {}),
     shutdownGraceMs: 0,
   });
   const clients: RunsClient[] = [];

@@ -1,0 +1,129 @@
+// Soak: several server instances on one Postgres, runs started and watched across them, and an
+// instance killed with SIGKILL every few seconds. Subscribers on a killed instance fail over to a
+// survivor from the last seq they hold, as behind a load balancer. Prints what was lost.
+//   npm run soak -- [--seconds 180] [--instances 3] [--kill-every 15]
+// Needs Postgres: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+import { parseArgs } from "node:util";
+import { eq } from "drizzle-orm";
+import type { RunEvent } from "../src/client";
+import { runEvents } from "../src/db/schema";
+import { FAST_LEASES, spawnServer, type ServerProcess } from "../test/support/server-process";
+import { createTestDatabase } from "../test/support/test-database";
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "180" },
+    instances: { type: "string", default: "3" },
+    "kill-every": { type: "string", default: "15" },
+  },
+});
+const durationMs = Number(args.seconds) * 1000;
+const killEveryMs = Number(args["kill-every"]) * 1000;
+process.env.TEST_DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/postgres";
+
+interface Watch {
+  runId: string;
+  received: RunEvent[];
+  server: ServerProcess;
+  done: boolean;
+  unsubscribe: () => void;
+}
+
+const log = (message: string) => process.stdout.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const database = await createTestDatabase("postgres");
+const inspect = database.open();
+const live: ServerProcess[] = [];
+const spawn = async () => {
+  const server = await spawnServer(database.url!, FAST_LEASES);
+  live.push(server);
+  return server;
+};
+await Promise.all(Array.from({ length: Number(args.instances) }, spawn));
+const pick = () => live[Math.floor(Math.random() * live.length)]!;
+
+const watches: Watch[] = [];
+function watch(runId: string, server: ServerProcess, fromSeq: number, received: RunEvent[] = []): Watch {
+  const entry: Watch = { runId, received, server, done: false, unsubscribe: () => {} };
+  const subscription = server.client().trpc.run.events.subscribe(
+    { runId, fromSeq },
+    {
+      onData: ({ data }) => entry.received.push(data),
+      // Closing a dead instance's client also completes its subscriptions: only RunFinished is an end.
+      onComplete: () => (entry.done = entry.received.at(-1)?.type === "RunFinished"),
+      onError: () => {},
+    },
+  );
+  entry.unsubscribe = () => subscription.unsubscribe();
+  return entry;
+}
+
+const kills: { at: number; instanceId: string }[] = [];
+let startErrors = 0;
+const startedAt = Date.now();
+let nextKill = startedAt + killEveryMs;
+log(`${live.length} instances, ${args.seconds} s, a kill every ${args["kill-every"]} s`);
+while (Date.now() - startedAt < durationMs) {
+  const server = pick();
+  try {
+    const run = await server.client().trpc.run.start.mutate({ stepDelayMs: 20 + Math.floor(Math.random() * 200) });
+    watches.push(watch(run.id, pick(), 0));
+  } catch {
+    startErrors += 1; // the instance died under us: the caller retries elsewhere, as a client would
+  }
+  if (Date.now() >= nextKill && live.length > 1) {
+    nextKill += killEveryMs;
+    const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0]!;
+    kills.push({ at: Date.now(), instanceId: victim.instanceId });
+    await victim.crash();
+    // Fail over every subscriber of the dead instance, from the last seq it holds.
+    for (const [i, entry] of watches.entries()) {
+      if (entry.server !== victim || entry.done) continue;
+      entry.unsubscribe();
+      watches[i] = watch(entry.runId, pick(), entry.received.at(-1)?.seq ?? 0, entry.received);
+    }
+    await spawn();
+    log(`killed ${victim.instanceId.slice(0, 8)}; ${watches.length} runs so far`);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+log("load stopped; waiting for every stream to complete");
+const deadline = Date.now() + 60_000;
+while (watches.some((w) => !w.done) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+
+let lost = 0;
+let duplicates = 0;
+let incomplete = 0;
+let executorLost = 0;
+let lastRecovery = 0;
+for (const entry of watches) {
+  const stored = await inspect.db.select({ seq: runEvents.seq }).from(runEvents).where(eq(runEvents.runId, entry.runId));
+  const seen = new Set(entry.received.map((e) => e.seq));
+  duplicates += entry.received.length - seen.size;
+  lost += stored.filter((row) => !seen.has(row.seq)).length;
+  const last = entry.received.at(-1);
+  if (!entry.done || last?.type !== "RunFinished") incomplete += 1;
+  if (last?.reason === "executor_lost") {
+    executorLost += 1;
+    const kill = kills.filter((k) => k.at <= last.ts).at(-1);
+    if (kill) lastRecovery = Math.max(lastRecovery, last.ts - kill.at);
+  }
+}
+const summary = {
+  seconds: Math.round((Date.now() - startedAt) / 1000),
+  runs: watches.length,
+  kills: kills.length,
+  runsEndedExecutorLost: executorLost,
+  eventsDelivered: watches.reduce((n, w) => n + w.received.length, 0),
+  eventsLost: lost,
+  duplicates,
+  streamsIncomplete: incomplete,
+  startErrorsOnDyingInstances: startErrors,
+  worstTimeToRecoverMs: lastRecovery,
+};
+log(JSON.stringify(summary));
+for (const entry of watches) entry.unsubscribe();
+await Promise.all(live.map((server) => server.stop()));
+await inspect.close();
+await database.drop();
+process.exit(lost === 0 && duplicates === 0 && incomplete === 0 ? 0 : 1);

@@ -1,0 +1,75 @@
+import { randomBytes } from "node:crypto";
+import net from "node:net";
+import { describe, expect, it } from "vitest";
+import { awaitCondition, awaitStreamCompletion, subscribeEvents } from "./support/await";
+import { useTestServer } from "./support/fixture";
+
+const api = useTestServer({ limits: { subscriptionsPerConnection: 3, socketBufferBytes: 16 * 1024 } });
+
+describe("subscriber limits", () => {
+  it("a connection may hold a bounded number of subscriptions", async () => {
+    const { trpc } = api().client();
+    const run = await trpc.run.start.mutate({ stepDelayMs: 60_000 });
+    const open = [1, 2, 3].map(() => subscribeEvents(trpc, { runId: run.id }));
+    await awaitCondition(() => open.every((s) => s.received.length >= 1), "three subscriptions to start");
+
+    const fourth = subscribeEvents(trpc, { runId: run.id });
+    await expect(awaitStreamCompletion(fourth)).rejects.toMatchObject({ data: { code: "TOO_MANY_REQUESTS" } });
+
+    // Ending one frees its slot.
+    open[0]!.unsubscribe();
+    const replacement = subscribeEvents(trpc, { runId: run.id });
+    await awaitCondition(() => replacement.received.length >= 1, "a replacement subscription to start");
+    await trpc.run.cancel.mutate({ runId: run.id });
+    for (const stream of [open[1]!, open[2]!, replacement]) await awaitStreamCompletion(stream);
+  });
+
+  it("a socket that stops reading is dropped instead of buffered without bound", async () => {
+    const { fanout } = api().server.services;
+    // A client that subscribes and then never reads a byte: a raw TCP socket speaking just enough
+    // WebSocket to send one subscription request.
+    const { port } = new URL(api().server.url);
+    const socket = net.connect(Number(port), "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.pause();
+    const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+    socket.write(
+      [
+        "GET /api/trpc HTTP/1.1",
+        `Host: 127.0.0.1:${port}`,
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}`,
+        "Sec-WebSocket-Version: 13",
+        "",
+        "",
+      ].join("\r\n"),
+    );
+    // Three subscriptions (the per-connection limit) triple the bytes piling up per event.
+    for (const id of [1, 2, 3]) {
+      socket.write(maskedTextFrame(JSON.stringify({ id, method: "subscription", params: { path: "run.activity" } })));
+    }
+    await awaitCondition(() => fanout.subscriberCount === 3, "the activity subscriptions");
+
+    const { trpc } = api().client();
+    let started = 0;
+    let dropped = false;
+    void closed.then(() => (dropped = true));
+    while (!dropped && fanout.subscriberCount > 0 && started < 5_000) {
+      await Promise.all(Array.from({ length: 50 }, () => trpc.run.start.mutate({ stepDelayMs: 0 })));
+      started += 50;
+    }
+
+    await awaitCondition(() => fanout.subscriberCount === 0, `the stalled subscription to be dropped (${started} runs started)`, 30_000);
+    socket.destroy();
+  });
+});
+
+/** One client-to-server WebSocket text frame (clients must mask). */
+function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  if (payload.length >= 126) throw new Error("frame helper handles short messages only");
+  const mask = randomBytes(4);
+  const masked = payload.map((byte, i) => byte ^ mask[i % 4]!);
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, masked]);
+}
