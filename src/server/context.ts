@@ -18,6 +18,8 @@ export interface Services {
   outbox: OutboxPoller;
   fanout: RunEventFanout;
   executor: RunExecutor;
+  /** Call after every append: counts it and wakes the outbox. */
+  onAppended: () => void;
   log: Logger;
   cancelSettleTimeoutMs: number;
   limits: ConnectionLimits;

@@ -13,6 +13,8 @@ import { canonicalPlan, type PlanNode } from "./executor/plan";
 import type { Logger } from "./log";
 import { RunEventFanout } from "./outbox/fanout";
 import { OutboxPoller } from "./outbox/poller";
+import { checkReadiness } from "./health";
+import { createMetrics } from "./metrics";
 import { appRouter } from "./routers/_app";
 
 export const TRPC_PATH = "/api/trpc";
@@ -55,22 +57,39 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { database, log } = options;
   await applyMigrations(database);
 
-  const outbox = new OutboxPoller({ db: database.db, ...options.outbox, log });
+  const outbox = new OutboxPoller({
+    db: database.db,
+    ...options.outbox,
+    log,
+    onPublished: (events) => metrics.eventsPublished(events.map((event) => event.ts)),
+  });
   const fanout = new RunEventFanout({ inboxCapacity: options.inboxCapacity ?? 10_000, log });
   const instanceId = randomUUID();
+  // Every append goes through here: count it and publish it at once.
+  const onAppended = () => {
+    metrics.eventAppended();
+    outbox.wake();
+  };
   const executor = new RunExecutor({
     database,
     instanceId,
     ...options.executor,
     plan: options.executor.plan ?? canonicalPlan,
-    onAppended: () => outbox.wake(),
+    onAppended,
     log,
+  });
+  const metrics = createMetrics({
+    db: database.db,
+    activeSubscriptions: () => fanout.subscriberCount,
+    executorActiveRuns: () => executor.activeCount,
+    executorConcurrency: options.executor.concurrency,
   });
   const services: Services = {
     database,
     outbox,
     fanout,
     executor,
+    onAppended,
     log,
     cancelSettleTimeoutMs: options.cancelSettleTimeoutMs ?? 2_000,
     limits: {
@@ -94,7 +113,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const nextRequests = options.next ? await prepareNext(options, nextUpgrades) : null;
 
   const server = http.createServer((req, res) => {
-    if (isTrpcPath(req.url) && callsSubscription(req.url!)) refuseSubscriptionOverHttp(res);
+    const path = req.url?.split("?")[0];
+    if (path === "/healthz") sendJson(res, 200, { status: "ok" });
+    else if (path === "/readyz") void sendReadiness(res);
+    else if (path === "/metrics") void sendMetrics(res);
+    else if (isTrpcPath(req.url) && callsSubscription(req.url!)) refuseSubscriptionOverHttp(res);
     else if (isTrpcPath(req.url)) trpcHttp(req, res);
     else if (nextRequests) void nextRequests(req, res);
     else {
@@ -123,6 +146,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     else if (nextUpgrades.listenerCount("upgrade") > 0) nextUpgrades.emit("upgrade", req, socket, head);
     else socket.destroy();
   });
+
+  async function sendReadiness(res: http.ServerResponse) {
+    const readiness = await checkReadiness({ db: database.db, outboxRunning: () => outbox.isRunning, timeoutMs: 2_000 });
+    sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", ...readiness.checks });
+  }
+  async function sendMetrics(res: http.ServerResponse) {
+    try {
+      const body = await metrics.registry.metrics();
+      res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body);
+    } catch (error) {
+      log.error({ err: error }, "collecting metrics failed");
+      sendJson(res, 503, { status: "metrics unavailable" });
+    }
+  }
 
   await fanout.start(database);
   outbox.start();
@@ -169,16 +206,17 @@ function callsSubscription(url: string): boolean {
 // Subscriptions are served over the WebSocket only, where per-connection limits apply; tRPC would
 // otherwise also stream them over HTTP (SSE), past those limits.
 function refuseSubscriptionOverHttp(res: http.ServerResponse): void {
-  res.writeHead(405, { "content-type": "application/json" });
-  res.end(
-    JSON.stringify({
-      error: {
-        message: `Subscriptions are served over WebSocket at ${TRPC_PATH}`,
-        code: -32005,
-        data: { code: "METHOD_NOT_SUPPORTED", httpStatus: 405 },
-      },
-    }),
-  );
+  sendJson(res, 405, {
+    error: {
+      message: `Subscriptions are served over WebSocket at ${TRPC_PATH}`,
+      code: -32005,
+      data: { code: "METHOD_NOT_SUPPORTED", httpStatus: 405 },
+    },
+  });
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
 function isTrpcPath(url: string | undefined): boolean {

@@ -13,6 +13,8 @@ export interface OutboxPollerOptions {
   pollMs: number;
   batchSize: number;
   log: Logger;
+  /** Called after each committed batch with the events it published (metrics). */
+  onPublished?: (events: RunEvent[]) => void;
 }
 
 /**
@@ -78,7 +80,7 @@ export class OutboxPoller {
 
   /** Publishes one batch; returns how many rows it claimed. */
   async publishBatch(): Promise<number> {
-    return this.options.db.transaction(async (tx) => {
+    const published = await this.options.db.transaction(async (tx) => {
       const claimed = await tx
         .select({ outboxId: runOutbox.id, event: runEvents })
         .from(runOutbox)
@@ -87,18 +89,21 @@ export class OutboxPoller {
         .orderBy(asc(runOutbox.id))
         .limit(this.options.batchSize)
         .for("update", { of: runOutbox, skipLocked: true });
-      if (claimed.length === 0) return 0;
+      if (claimed.length === 0) return [];
       const ids = claimed.map((row) => row.outboxId);
       await tx.update(runOutbox).set({ publishedAt: sql`now()` }).where(inArray(runOutbox.id, ids));
-      const payloads = chunkPayloads(claimed.map((row) => toRunEvent(row.event)));
+      const events = claimed.map((row) => toRunEvent(row.event));
+      const payloads = chunkPayloads(events);
       await tx.execute(
         sql`select pg_notify(${RUN_EVENTS_CHANNEL}, payload) from unnest(array[${sql.join(
           payloads.map((p) => sql`${p}`),
           sql`, `,
         )}]::text[]) as payload`,
       );
-      return claimed.length;
+      return events;
     });
+    if (published.length > 0) this.options.onPublished?.(published);
+    return published.length;
   }
 }
 

@@ -25,23 +25,23 @@ export const runRouter = createTRPCRouter({
         .optional(),
     )
     .mutation(async ({ ctx, input }) => {
-      const { database, outbox, executor } = ctx.services;
+      const { database, onAppended, executor } = ctx.services;
       const run = await startRun(database.db, {
         appPath: input?.appPath ?? DEFAULT_APP_PATH,
         stepDelayMs: input?.stepDelayMs ?? DEFAULT_STEP_DELAY_MS,
       });
-      outbox.wake();
+      onAppended();
       executor.wake();
       return run;
     }),
 
   cancel: publicProcedure.input(runIdInput).mutation(({ ctx, input }) => {
-    const { database, fanout, outbox, executor, cancelSettleTimeoutMs } = ctx.services;
+    const { database, fanout, onAppended, executor, cancelSettleTimeoutMs } = ctx.services;
     return cancelRun(
       {
         db: database.db,
         fanout,
-        onAppended: () => outbox.wake(),
+        onAppended,
         interruptLocal: (runId) => executor.interrupt(runId, "user_cancelled"),
         settleTimeoutMs: cancelSettleTimeoutMs,
       },

@@ -1,0 +1,101 @@
+import { isNull, sql } from "drizzle-orm";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Db } from "../db/client";
+import { runOutbox, runs } from "../db/schema";
+
+export interface MetricsSources {
+  db: Db;
+  activeSubscriptions: () => number;
+  executorActiveRuns: () => number;
+  executorConcurrency: number;
+}
+
+/**
+ * Prometheus metrics of one instance, on a registry of its own (several servers may share a
+ * process in tests). Counters are fed by the server; gauges that describe the database (runs by
+ * status, outbox lag) are read at scrape time.
+ */
+export function createMetrics(sources: MetricsSources) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "live_runs_" });
+  const eventsAppended = new Counter({
+    name: "live_runs_events_appended_total",
+    help: "Run events appended by this instance",
+    registers: [registry],
+  });
+  const eventsPublished = new Counter({
+    name: "live_runs_events_published_total",
+    help: "Run events published from the outbox by this instance",
+    registers: [registry],
+  });
+  const publishLatency = new Histogram({
+    name: "live_runs_publish_latency_seconds",
+    help: "Time from an event's append to its publication from the outbox",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  new Gauge({
+    name: "live_runs_outbox_lag_seconds",
+    help: "Age of the oldest unpublished outbox row (0 when none)",
+    registers: [registry],
+    async collect() {
+      const [row] = await sources.db
+        .select({ age: sql<number>`coalesce(extract(epoch from now() - min(${runOutbox.createdAt})), 0)::float8` })
+        .from(runOutbox)
+        .where(isNull(runOutbox.publishedAt));
+      this.set(row?.age ?? 0);
+    },
+  });
+  new Gauge({
+    name: "live_runs_runs",
+    help: "Runs in the database by status",
+    labelNames: ["status"] as const,
+    registers: [registry],
+    async collect() {
+      const rows = await sources.db
+        .select({ status: runs.status, count: sql<number>`count(*)::int` })
+        .from(runs)
+        .groupBy(runs.status);
+      this.reset();
+      for (const status of ["queued", "running", "succeeded", "failed", "cancelled"]) {
+        this.set({ status }, rows.find((row) => row.status === status)?.count ?? 0);
+      }
+    },
+  });
+  new Gauge({
+    name: "live_runs_active_subscriptions",
+    help: "Open run.events and run.activity subscriptions on this instance",
+    registers: [registry],
+    collect() {
+      this.set(sources.activeSubscriptions());
+    },
+  });
+  new Gauge({
+    name: "live_runs_executor_active_runs",
+    help: "Runs this instance is executing now",
+    registers: [registry],
+    collect() {
+      this.set(sources.executorActiveRuns());
+    },
+  });
+  new Gauge({
+    name: "live_runs_executor_concurrency",
+    help: "Runs this instance may execute at once",
+    registers: [registry],
+    collect() {
+      this.set(sources.executorConcurrency);
+    },
+  });
+  return {
+    registry,
+    eventAppended: () => eventsAppended.inc(),
+    /** `appendedAt`: the events' ts (epoch ms), to observe how long each waited in the outbox. */
+    eventsPublished(appendedAt: number[]) {
+      eventsPublished.inc(appendedAt.length);
+      const now = Date.now();
+      for (const ts of appendedAt) publishLatency.observe(Math.max(0, now - ts) / 1000);
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
