@@ -17,6 +17,9 @@ export interface RunsClientOptions {
   url: string;
   /** Delay before reconnect attempt n (0-based); defaults to tRPC's capped exponential backoff. */
   retryDelayMs?: (attempt: number) => number;
+  /** Connection state changes of the WebSocket (subscriptions resume by themselves on reopen). */
+  onOpen?: () => void;
+  onClose?: () => void;
   /** WebSocket implementation; defaults to the `ws` package. */
   WebSocket?: new (url: string | URL, protocols?: string | string[]) => WebSocket;
 }
@@ -39,6 +42,8 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
     url: wsUrl.toString(),
     WebSocket: (options.WebSocket ?? WebSocket) as unknown as typeof globalThis.WebSocket,
     ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
+    ...(options.onOpen ? { onOpen: options.onOpen } : {}),
+    ...(options.onClose ? { onClose: options.onClose } : {}),
     // Notices a dead connection (e.g. a proxy that silently dropped it) and reconnects.
     keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 10_000 },
   });

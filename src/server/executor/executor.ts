@@ -124,6 +124,7 @@ export class RunExecutor {
   private execute(runId: string, stepDelayMs: number): void {
     const { database, instanceId, plan, nodeTimeoutMs, onAppended, log } = this.options;
     const controller = new AbortController();
+    log.info({ runId, stepDelayMs }, "run claimed");
     const done = runPlan({
       plan,
       stepDelayMs,
@@ -136,8 +137,14 @@ export class RunExecutor {
           { ...event, source: "worker" },
           { status: "running", leaseOwner: instanceId },
         );
-        if (appended) onAppended();
-        else log.warn({ runId }, "run is no longer held by this instance; stopping it");
+        if (!appended) {
+          log.warn({ runId }, "run is no longer held by this instance; stopping it");
+          return null;
+        }
+        onAppended();
+        const fields = { runId, seq: appended.seq, type: appended.type };
+        if (appended.type === "RunFinished") log.info({ ...fields, status: appended.status, reason: appended.reason }, "run finished");
+        else log.debug(fields, "event appended");
         return appended;
       },
     })

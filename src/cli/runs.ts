@@ -1,0 +1,138 @@
+// The live runs command line: start, watch, cancel and list runs on a server.
+//   npm run runs -- <command> [options]      (see `npm run runs -- help`)
+import { parseArgs } from "node:util";
+import { TRPCClientError } from "@trpc/client";
+import { createRunsClient, type RunEvent, type RunsClient } from "../client";
+import { formatEvent, formatRunRow, progressBar, RUN_TABLE_HEADER } from "./render";
+
+/** Exit codes: what a script calling `runs watch` can branch on. */
+export const EXIT = { succeeded: 0, failed: 1, usage: 2, cancelled: 3, error: 4 } as const;
+
+const USAGE = `usage: runs <command> [--url URL]
+  start [--app-path PATH] [--step-delay MS] [--watch]   start a run (and watch it)
+  watch <runId>                                         live timeline; exit 0 succeeded, 1 failed, 3 cancelled
+  cancel <runId>                                        cancel a run, print its final state
+  list [--limit N] [--cursor C]                         recent runs, newest first
+The server URL defaults to $LIVE_RUNS_URL or http://127.0.0.1:3000.`;
+
+class UsageError extends Error {}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: "string", default: process.env.LIVE_RUNS_URL ?? "http://127.0.0.1:3000" },
+      "app-path": { type: "string" },
+      "step-delay": { type: "string" },
+      watch: { type: "boolean", default: false },
+      limit: { type: "string" },
+      cursor: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [command, runId] = positionals;
+  if (values.help || !command || command === "help") {
+    out(USAGE);
+    return command || values.help ? EXIT.succeeded : EXIT.usage;
+  }
+  const needsRunId = () => {
+    if (!runId) throw new UsageError(`${command} needs a run id`);
+    return runId;
+  };
+  const integer = (name: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number`);
+    return Number(value);
+  };
+
+  let connection = "connecting";
+  const client = createRunsClient({
+    url: values.url,
+    onOpen: () => (connection = "live"),
+    onClose: () => (connection = connection === "ended" ? "ended" : "reconnecting"),
+  });
+  try {
+    switch (command) {
+      case "start": {
+        const stepDelayMs = integer("step-delay", values["step-delay"]);
+        const run = await client.trpc.run.start.mutate({
+          ...(values["app-path"] !== undefined ? { appPath: values["app-path"] } : {}),
+          ...(stepDelayMs !== undefined ? { stepDelayMs } : {}),
+        });
+        out(run.id);
+        return values.watch ? await watch(client, run.id, () => connection) : EXIT.succeeded;
+      }
+      case "watch":
+        return await watch(client, needsRunId(), () => connection);
+      case "cancel": {
+        const run = await client.trpc.run.cancel.mutate({ runId: needsRunId() });
+        out(`${run.id} ${run.status}`);
+        return EXIT.succeeded;
+      }
+      case "list": {
+        const limit = integer("limit", values.limit);
+        const page = await client.trpc.run.list.query({
+          ...(limit !== undefined ? { limit } : {}),
+          ...(values.cursor ? { cursor: values.cursor } : {}),
+        });
+        out(RUN_TABLE_HEADER);
+        for (const run of page.items) out(formatRunRow(run));
+        if (page.nextCursor) out(`next page: --cursor ${page.nextCursor}`);
+        return EXIT.succeeded;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } finally {
+    connection = "ended";
+    await client.close();
+  }
+}
+
+/** Prints the timeline as it arrives with a progress line; resolves with the exit code of the outcome. */
+function watch(client: RunsClient, runId: string, connection: () => string): Promise<number> {
+  const interactive = process.stdout.isTTY === true;
+  let previousTs: number | null = null;
+  let nodesDone = 0;
+  const status = () => `${progressBar(nodesDone)}  ${connection()}`;
+  return new Promise((resolve, reject) => {
+    let last: RunEvent | null = null;
+    client.trpc.run.events.subscribe(
+      { runId },
+      {
+        onData: ({ data: event }) => {
+          if (interactive) process.stdout.write("\r\x1b[2K");
+          out(formatEvent(event, previousTs));
+          previousTs = event.ts;
+          last = event;
+          if (event.type === "NodeFinished") nodesDone += 1;
+          if (interactive) process.stdout.write(status());
+        },
+        onComplete: () => {
+          if (interactive) process.stdout.write("\r\x1b[2K");
+          const outcome = last?.status ?? "unknown";
+          out(`${progressBar(nodesDone)}  ${outcome}${last?.reason ? ` (${last.reason})` : ""}`);
+          resolve(outcome === "succeeded" ? EXIT.succeeded : outcome === "cancelled" ? EXIT.cancelled : EXIT.failed);
+        },
+        onError: reject,
+      },
+    );
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError || (error instanceof TypeError && "code" in error)) {
+      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+      process.exit(EXIT.usage);
+    }
+    const message =
+      error instanceof TRPCClientError ? `${(error.data as { code?: string } | undefined)?.code ?? "error"}: ${error.message}` : String(error);
+    process.stderr.write(`runs: ${message}\n`);
+    process.exit(EXIT.error);
+  },
+);
