@@ -1,11 +1,21 @@
-export default function HomePage() {
+import { RunList } from "./_runs/run-list";
+import { StartRunForm } from "./_runs/start-run-form";
+
+export default function RunsPage() {
   return (
-    <main>
-      <h1>Live runs</h1>
-      <p>
-        The API is served at <code>/api/trpc</code> (HTTP and WebSocket). Start a run with <code>run.start</code> and
-        stream it with <code>run.events</code>.
-      </p>
+    <main className="page">
+      <div>
+        <h1>Runs</h1>
+        <p className="muted">Start an agent run against an app and watch its timeline unfold live.</p>
+      </div>
+      <section className="card" aria-labelledby="start-run-heading">
+        <h2 id="start-run-heading" className="card-title">
+          Start a run
+        </h2>
+        <p className="muted">Each of the five steps waits the step delay, so a run is easy to follow.</p>
+        <StartRunForm />
+      </section>
+      <RunList />
     </main>
   );
 }

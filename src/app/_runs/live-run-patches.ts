@@ -1,0 +1,42 @@
+import type { Run, RunEvent, RunStatus } from "../_trpc/types";
+
+/** What the activity stream has told us about a run since the list was fetched. */
+export interface LiveRunPatch {
+  lastSeq: number;
+  status: RunStatus;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export type LiveRunPatches = Readonly<Record<string, LiveRunPatch>>;
+
+export function applyActivityEvent(patches: LiveRunPatches, event: RunEvent): LiveRunPatches {
+  const previous = patches[event.runId];
+  if (previous && event.seq <= previous.lastSeq) return patches;
+  const at = new Date(event.ts).toISOString();
+  const finished = event.type === "RunFinished";
+  return {
+    ...patches,
+    [event.runId]: {
+      lastSeq: event.seq,
+      status: finished ? (event.status ?? "failed") : "running",
+      startedAt: event.type === "RunStarted" ? at : (previous?.startedAt ?? null),
+      finishedAt: finished ? at : (previous?.finishedAt ?? null),
+    },
+  };
+}
+
+/**
+ * The fresher of the fetched run and its live patch, judged by seq: a refetch that started
+ * before the latest events must not roll the row back, and a newer fetch wins over old patches.
+ */
+export function withLivePatch(run: Run, patch: LiveRunPatch | undefined): Run {
+  if (!patch || patch.lastSeq <= run.lastSeq) return run;
+  return {
+    ...run,
+    status: patch.status,
+    lastSeq: patch.lastSeq,
+    startedAt: run.startedAt ?? patch.startedAt,
+    finishedAt: run.finishedAt ?? patch.finishedAt,
+  };
+}

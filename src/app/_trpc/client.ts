@@ -1,0 +1,47 @@
+import {
+  createTRPCClient,
+  createWSClient,
+  httpBatchLink,
+  splitLink,
+  wsLink,
+  type Operation,
+  type OperationLink,
+  type TRPCLink,
+} from "@trpc/client";
+import type { AppRouter } from "./types";
+
+const TRPC_PATH = "/api/trpc";
+
+/** The tRPC WebSocket on the page's own origin: the custom server serves both on one port. */
+function webSocketUrl(): string {
+  const protocol = window.location.protocol === "https:" ? "wss:" : "ws:";
+  return `${protocol}//${window.location.host}${TRPC_PATH}`;
+}
+
+/**
+ * A wsLink whose socket opens on the first subscription. Subscriptions only start in effects,
+ * so this runs in the browser; during server rendering (Node 20 has no global WebSocket) the
+ * client is created but never subscribes.
+ */
+function browserWsLink(): TRPCLink<AppRouter> {
+  return (runtime) => {
+    let link: OperationLink<AppRouter> | null = null;
+    return (opts) => {
+      link ??= wsLink<AppRouter>({ client: createWSClient({ url: webSocketUrl() }) })(runtime);
+      return link(opts);
+    };
+  };
+}
+
+/** Queries and mutations over batched HTTP, subscriptions over the WebSocket (which resumes with lastEventId). */
+export function createAppTRPCClient() {
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op: Operation) => op.type === "subscription",
+        true: browserWsLink(),
+        false: httpBatchLink({ url: TRPC_PATH }),
+      }),
+    ],
+  });
+}

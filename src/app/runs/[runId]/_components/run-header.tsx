@@ -1,0 +1,78 @@
+import Link from "next/link";
+import { ConnectionIndicator } from "../../../_components/connection-indicator";
+import { StatusBadge } from "../../../_components/status-badge";
+import { formatDuration, formatRunTime } from "../../../_lib/format";
+import type { ConnectionState } from "../../../_lib/use-connection-state";
+import type { Run, RunStatus } from "../../../_trpc/types";
+import { isActive } from "../_lib/run-status";
+import type { Timeline } from "../_lib/timeline-model";
+import { CancelButton } from "./cancel-button";
+import { Elapsed } from "./elapsed";
+import styles from "./run-header.module.css";
+import { StepProgress } from "./step-progress";
+
+interface RunHeaderProps {
+  run: Run;
+  status: RunStatus;
+  startedAt: number | null;
+  finishedAt: number | null;
+  timeline: Timeline;
+  connection: ConnectionState;
+  onReconnect: () => void;
+}
+
+export function RunHeader({ run, status, startedAt, finishedAt, timeline, connection, onReconnect }: RunHeaderProps) {
+  return (
+    <section className={`card ${styles.header}`} aria-labelledby="run-title">
+      <Link href="/" className={styles.back}>
+        ← All runs
+      </Link>
+      <div className={styles.top}>
+        <div className={styles.identity}>
+          <h1 id="run-title" className={styles.title}>
+            {run.appPath}
+          </h1>
+          <p className={styles.runId}>
+            Run <span className="mono">{run.id}</span>
+          </p>
+        </div>
+        <div className={styles.actions}>
+          <span role="status" aria-label="Run status">
+            <StatusBadge status={status} />
+          </span>
+          {isActive(status) ? <CancelButton runId={run.id} /> : null}
+        </div>
+      </div>
+      <dl className={styles.meta}>
+        <div>
+          <dt>Elapsed</dt>
+          <dd>
+            <Elapsed startedAt={startedAt} finishedAt={finishedAt} />
+          </dd>
+        </div>
+        <div>
+          <dt>Created</dt>
+          <dd>
+            <time dateTime={run.createdAt}>{formatRunTime(run.createdAt)}</time>
+          </dd>
+        </div>
+        <div>
+          <dt>Step delay</dt>
+          <dd>{formatDuration(run.stepDelayMs)}</dd>
+        </div>
+        <div>
+          <dt>Connection</dt>
+          <dd className={styles.connection}>
+            <ConnectionIndicator state={connection} />
+            {connection === "offline" ? (
+              <button type="button" className={styles.reconnect} onClick={onReconnect}>
+                Reconnect
+              </button>
+            ) : null}
+          </dd>
+        </div>
+      </dl>
+      <StepProgress timeline={timeline} status={status} />
+    </section>
+  );
+}

@@ -1,0 +1,20 @@
+import Link from "next/link";
+import { Notice } from "../../../_components/notice";
+import styles from "./run-not-found.module.css";
+
+export function RunNotFound({ runId }: { runId: string }) {
+  return (
+    <Notice
+      title="Run not found"
+      action={
+        <Link href="/" className="btn">
+          Back to all runs
+        </Link>
+      }
+    >
+      There is no run with the id
+      <code className={styles.runId}>{runId}</code>
+      Check the link, or pick a run from the list.
+    </Notice>
+  );
+}

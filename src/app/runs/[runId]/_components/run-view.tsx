@@ -1,0 +1,88 @@
+"use client";
+
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { Notice } from "../../../_components/notice";
+import { isMissingRun } from "../../../_trpc/errors";
+import { useTRPC } from "../../../_trpc/react";
+import type { Run, RunEvent } from "../../../_trpc/types";
+import { currentStatus, finishEvent, isActive } from "../_lib/run-status";
+import { buildTimeline } from "../_lib/timeline-model";
+import { useRunTimeline } from "../_lib/use-run-timeline";
+import { Outcome } from "./outcome";
+import { RawEvents } from "./raw-events";
+import { RunHeader } from "./run-header";
+import { RunLoading } from "./run-loading";
+import { RunNotFound } from "./run-not-found";
+import { Timeline } from "./timeline";
+
+const epochMs = (iso: string | null) => (iso ? Date.parse(iso) : null);
+
+/** Start and end of the run: the stored times, or the events' when the stored run is older than them. */
+function runSpan(run: Run, events: readonly RunEvent[]) {
+  const started = events.find((event) => event.type === "RunStarted");
+  return {
+    startedAt: epochMs(run.startedAt) ?? started?.ts ?? null,
+    finishedAt: epochMs(run.finishedAt) ?? finishEvent(events)?.ts ?? null,
+  };
+}
+
+/** A run's page: header, progress and outcome, the live timeline, and the raw events. */
+export function RunView({ runId }: { runId: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const runQuery = useQuery(trpc.run.get.queryOptions({ runId }));
+  const { events, connection, retry } = useRunTimeline(runId, runQuery.isSuccess);
+
+  // The timeline saw the run finish before the fetched run did: re-read it for its stored times.
+  const staleRun = runQuery.data !== undefined && isActive(runQuery.data.status) && finishEvent(events) !== undefined;
+  useEffect(() => {
+    if (staleRun) void queryClient.invalidateQueries({ queryKey: trpc.run.get.queryKey({ runId }) });
+  }, [staleRun, queryClient, trpc, runId]);
+
+  if (runQuery.isPending) return <RunLoading />;
+  if (runQuery.isError) {
+    if (isMissingRun(runQuery.error)) return <RunNotFound runId={runId} />;
+    return (
+      <Notice
+        tone="error"
+        title="Couldn't load this run"
+        action={
+          <button type="button" className="btn" onClick={() => void runQuery.refetch()}>
+            Try again
+          </button>
+        }
+      >
+        {runQuery.error.message}
+      </Notice>
+    );
+  }
+
+  const run = runQuery.data;
+  const status = currentStatus(run, events);
+  const timeline = buildTimeline(events);
+  const { startedAt, finishedAt } = runSpan(run, events);
+  return (
+    <>
+      <RunHeader
+        run={run}
+        status={status}
+        startedAt={startedAt}
+        finishedAt={finishedAt}
+        timeline={timeline}
+        connection={connection}
+        onReconnect={retry}
+      />
+      {isActive(status) ? null : (
+        <Outcome
+          status={status}
+          finish={finishEvent(events)}
+          timeline={timeline}
+          durationMs={startedAt !== null && finishedAt !== null ? finishedAt - startedAt : null}
+        />
+      )}
+      <Timeline timeline={timeline} eventCount={events.length} status={status} />
+      <RawEvents events={events} />
+    </>
+  );
+}

@@ -1,0 +1,35 @@
+import type { RunStatus } from "../../../_trpc/types";
+import type { Timeline as TimelineModel } from "../_lib/timeline-model";
+import styles from "./timeline.module.css";
+import { TimelineEventRow } from "./timeline-event";
+import { TimelineStep } from "./timeline-step";
+
+interface TimelineProps {
+  timeline: TimelineModel;
+  eventCount: number;
+  status: RunStatus;
+}
+
+export function Timeline({ timeline, eventCount, status }: TimelineProps) {
+  return (
+    <section className="card" aria-labelledby="timeline-heading">
+      <div className={styles.heading}>
+        <h2 id="timeline-heading" className="card-title">
+          Timeline
+        </h2>
+        <span className="muted">
+          {eventCount} {eventCount === 1 ? "event" : "events"}
+        </span>
+      </div>
+      <ol className={styles.timeline} aria-label="Timeline" data-status={status}>
+        {timeline.items.map((item) =>
+          item.kind === "event" ? (
+            <TimelineEventRow key={`event-${item.entry.event.seq}`} entry={item.entry} />
+          ) : (
+            <TimelineStep key={`step-${item.step.name}`} step={item.step} />
+          ),
+        )}
+      </ol>
+    </section>
+  );
+}
