@@ -1,0 +1,69 @@
+import type { WebSocketRoute } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { connection, expectTimeline, oneTo, outcome, renderedSeqs, waitForSeq } from "./support/run-page";
+import { saveScreenshot } from "./support/screenshots";
+import { runEventsRequests, type SubscriptionRequest } from "./support/trpc-frames";
+
+test("reloading mid-run shows the same timeline and continues live from the last event", async ({ page, api }) => {
+  const run = await api.run.start.mutate({ appPath: "/apps/reload", stepDelayMs: 700 });
+  const requests: SubscriptionRequest[] = [];
+  page.on("websocket", (socket) => socket.on("framesent", ({ payload }) => requests.push(...runEventsRequests(payload))));
+
+  await page.goto(`/runs/${run.id}`);
+  await waitForSeq(page, 4);
+  const beforeReload = await renderedSeqs(page);
+  expect(beforeReload).toEqual(oneTo(beforeReload.length));
+
+  await page.reload();
+  await expect(outcome(page)).toContainText("Run succeeded");
+  await expectTimeline(page, oneTo(13));
+
+  // The reloaded page asked only for what it had not rendered yet, and got the rest live.
+  expect(requests.map((request) => request.params.input?.fromSeq)).toEqual([0, expect.any(Number)]);
+  const resumedFrom = requests[1]!.params.input!.fromSeq!;
+  expect(resumedFrom).toBeGreaterThanOrEqual(beforeReload.length);
+  expect(resumedFrom).toBeLessThan(13);
+});
+
+test("a dropped WebSocket shows reconnecting, then resumes after the last event", async ({ page, api }) => {
+  const sent: SubscriptionRequest[] = [];
+  const sockets: WebSocketRoute[] = [];
+  let connectHeldSocket: (() => void) | undefined;
+  // Every socket goes through this route; the second one (the reconnect) waits for the test.
+  await page.routeWebSocket(/\/api\/trpc$/, (socket) => {
+    sockets.push(socket);
+    const queued: (string | Buffer)[] = [];
+    let server: WebSocketRoute | undefined;
+    socket.onMessage((message) => {
+      sent.push(...runEventsRequests(message));
+      if (server) server.send(message);
+      else queued.push(message);
+    });
+    const connect = () => {
+      server = socket.connectToServer();
+      for (const message of queued.splice(0)) server.send(message);
+    };
+    if (sockets.length === 1) connect();
+    else connectHeldSocket = connect;
+  });
+
+  const run = await api.run.start.mutate({ appPath: "/apps/flaky-network", stepDelayMs: 700 });
+  await page.goto(`/runs/${run.id}`);
+  await waitForSeq(page, 4);
+  await expect(connection(page)).toHaveText("Live");
+
+  await sockets[0]!.close({ code: 4000, reason: "network dropped (test)" });
+  const beforeDrop = await renderedSeqs(page);
+  await expect(connection(page)).toHaveText("Reconnecting…");
+  await saveScreenshot(page, "run-reconnecting");
+
+  await expect.poll(() => connectHeldSocket).toBeDefined();
+  connectHeldSocket!();
+  await expect(outcome(page)).toContainText("Run succeeded");
+  await expectTimeline(page, oneTo(13));
+
+  // tRPC resent the subscription with the id of the last event the page had received.
+  const resent = sent.at(-1)!;
+  expect(resent.params.lastEventId).toBe(String(beforeDrop.at(-1)));
+  expect(sent).toHaveLength(2);
+});

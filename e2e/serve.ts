@@ -1,0 +1,76 @@
+// The Playwright web server: the production custom server (what `npm start` runs) on a database
+// of its own. A new Postgres database on TEST_DATABASE_URL's server when that is set, else a
+// fresh PGlite directory; either is removed when the server stops.
+//   node --import tsx e2e/serve.ts       (after `npm run build`; PORT and HOST from the environment)
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+
+interface FreshDatabase {
+  env: Record<string, string>;
+  remove(): Promise<void>;
+}
+
+async function freshPostgres(adminUrl: string): Promise<FreshDatabase> {
+  const name = `live_runs_e2e_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    async remove() {
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
+
+function freshPglite(): FreshDatabase {
+  const dataDir = mkdtempSync(join(tmpdir(), "live-runs-e2e-"));
+  return {
+    env: { PGLITE_DATA_DIR: dataDir },
+    remove: () => rm(dataDir, { recursive: true, force: true }),
+  };
+}
+
+const adminUrl = process.env.TEST_DATABASE_URL;
+const database = adminUrl ? await freshPostgres(adminUrl) : freshPglite();
+
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  NODE_ENV: "production",
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  // Runs still in flight when the suite ends are not waited for.
+  SHUTDOWN_GRACE_MS: "0",
+};
+delete env.DATABASE_URL;
+delete env.PGLITE_DATA_DIR;
+Object.assign(env, database.env);
+
+// Its own process group: Playwright signals this script's group, and the server must get exactly
+// one SIGTERM (a second one would skip its graceful shutdown).
+const server = spawn(process.execPath, ["--import", "tsx", "src/server/main.ts"], {
+  env,
+  stdio: "inherit",
+  detached: true,
+});
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  server.kill("SIGTERM");
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
+// Should this script die first, do not leave the server holding the port.
+process.on("exit", () => server.kill("SIGKILL"));
+
+server.on("exit", (code, signal) => {
+  void database.remove().finally(() => process.exit(stopping ? 0 : (code ?? (signal ? 1 : 0))));
+});
