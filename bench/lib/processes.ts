@@ -1,0 +1,178 @@
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import type { ParentMessage, WorkerMessage } from "./protocol";
+
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const tsxImport = ["--import", "tsx"];
+
+// Every process the bench starts, so that a failure or Ctrl-C never leaves one behind.
+const children = new Set<ChildProcess>();
+
+export function killChildren(): void {
+  for (const child of children) if (child.exitCode === null && child.pid) child.kill("SIGKILL");
+  children.clear();
+}
+process.once("exit", killChildren);
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    killChildren();
+    process.exit(130);
+  });
+}
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("exit", () => resolve()));
+}
+
+async function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+/** Resident set size of a process in bytes (Linux /proc). */
+export function rssBytes(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) * 1024;
+}
+
+let nextPort = 3300;
+/** The next free port in 3300-3399 (the range this bench may use). */
+export async function freePort(): Promise<number> {
+  for (let tries = 0; tries < 100; tries += 1) {
+    const port = nextPort;
+    nextPort = nextPort >= 3399 ? 3300 : nextPort + 1;
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error("no free port in 3300-3399");
+}
+
+export interface ApiServer {
+  pid: number;
+  url: string;
+  rss(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an API-only live runs server (`src/server/main.ts`, or a bench variant of it) in its own
+ * process and resolves once it listens.
+ */
+export async function startApiServer(options: {
+  databaseUrl: string;
+  env: Record<string, string>;
+  entry?: string;
+  nodeArgs?: string[];
+}): Promise<ApiServer> {
+  const port = await freePort();
+  const entry = options.entry ?? "src/server/main.ts";
+  const child = track(
+    spawn(process.execPath, [...tsxImport, ...(options.nodeArgs ?? []), entry], {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        NODE_ENV: "production",
+        SERVE_PAGES: "false",
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        DATABASE_URL: options.databaseUrl,
+        LOG_LEVEL: "info",
+        ...options.env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+  child.stderr!.pipe(process.stderr);
+  await new Promise<void>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const onExit = (code: number | null) => reject(new Error(`${entry} exited with ${code} before listening`));
+    child.once("exit", onExit);
+    lines.on("line", (line) => {
+      let entryLog: { level?: number; msg?: string };
+      try {
+        entryLog = JSON.parse(line) as { level?: number; msg?: string };
+      } catch {
+        process.stderr.write(`[server] ${line}\n`);
+        return;
+      }
+      if (entryLog.msg === "live runs server listening") {
+        child.off("exit", onExit);
+        resolve();
+      } else if ((entryLog.level ?? 0) >= 40) process.stderr.write(`[server] ${line}\n`);
+    });
+  });
+  const pid = child.pid!;
+  return {
+    pid,
+    url: `http://127.0.0.1:${port}`,
+    rss: () => rssBytes(pid),
+    stop: () => stopChild(child, 15_000),
+  };
+}
+
+export interface Worker<TResult> {
+  pid: number;
+  send(message: ParentMessage): void;
+  /** Resolves on the next message of this type from the worker. */
+  next<T extends WorkerMessage["type"]>(type: T): Promise<Extract<WorkerMessage, { type: T }>>;
+  result: Promise<TResult>;
+}
+
+/** Forks a bench worker (bench/workers/<name>.ts) with its config; `result` settles when it reports. */
+export function startWorker<TResult>(name: string, config: unknown): Worker<TResult> {
+  const child = track(
+    fork(`bench/workers/${name}.ts`, [], {
+      cwd: repoRoot,
+      execArgv: tsxImport,
+      env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
+  );
+  const waiting = new Map<string, ((message: WorkerMessage) => void)[]>();
+  const early: WorkerMessage[] = [];
+  const result = new Promise<TResult>((resolve, reject) => {
+    child.on("message", (message: WorkerMessage) => {
+      if (message.type === "result") resolve(message.data as TResult);
+      else if (message.type === "error") reject(new Error(`worker ${name} failed: ${message.message}`));
+      const queue = waiting.get(message.type);
+      const waiter = queue?.shift();
+      if (waiter) waiter(message);
+      else early.push(message);
+    });
+    child.once("exit", (code) => reject(new Error(`worker ${name} exited with ${code} before reporting`)));
+  });
+  result.catch(() => {});
+  return {
+    pid: child.pid!,
+    send: (message) => child.send(message),
+    next(type) {
+      const index = early.findIndex((m) => m.type === type);
+      if (index >= 0) return Promise.resolve(early.splice(index, 1)[0] as Extract<WorkerMessage, { type: typeof type }>);
+      return new Promise((resolve, reject) => {
+        const queue = waiting.get(type) ?? [];
+        queue.push((message) => resolve(message as Extract<WorkerMessage, { type: typeof type }>));
+        waiting.set(type, queue);
+        result.catch(reject);
+      });
+    },
+    result,
+  };
+}

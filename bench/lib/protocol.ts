@@ -1,0 +1,84 @@
+// Messages between the bench orchestrator (bench/run.ts) and its worker processes (bench/workers/).
+// Each worker reads its config from BENCH_CONFIG, may report `ready`, waits for `go` when the
+// orchestrator coordinates several workers, and ends with exactly one `result` (or `error`).
+
+export type ParentMessage = { type: "go"; runId?: string; startAt?: number } | { type: "stop" };
+
+export type WorkerMessage =
+  | { type: "ready" }
+  | { type: "subscribed"; at: number }
+  | { type: "result"; data: unknown }
+  | { type: "error"; message: string };
+
+export interface LatencyConfig {
+  url: string;
+  /** Runs in total, executed `concurrent` at a time. */
+  runs: number;
+  concurrent: number;
+  stepDelayMs: number;
+  /** Delay between starting consecutive runs of a wave, so load is spread rather than lock-stepped. */
+  staggerMs: number;
+}
+export interface LatencyResult {
+  /** Milliseconds from event ts (taken at append) to arrival, for events appended after the subscription started. */
+  samples: number[];
+  runs: number;
+  events: number;
+  errors: string[];
+}
+
+export interface ThroughputConfig {
+  url: string;
+  inFlight: number;
+  warmupMs: number;
+  measureMs: number;
+}
+export interface ThroughputResult {
+  /** Events delivered to subscribers inside the measurement window. */
+  eventsInWindow: number;
+  windowMs: number;
+  runs: number;
+  events: number;
+  errors: string[];
+}
+
+export interface FanoutConfig {
+  mode: "trpc" | "raw";
+  url: string;
+  subscribers: number;
+}
+export interface FanoutResult {
+  /** [event ts, arrival] pairs, every subscriber's, flattened. */
+  ts: number[];
+  arrived: number[];
+  completed: number;
+  errors: string[];
+}
+
+export interface BroadcastConfig {
+  port: number;
+  /** The events to broadcast, sent in bursts of `burst` every `stepMs`; ts is set at send time. */
+  events: Record<string, unknown>[];
+  burst: number;
+  stepMs: number;
+}
+
+export interface BackfillConfig {
+  url: string;
+  runId: string;
+  expected: number;
+}
+export interface BackfillResult {
+  events: number;
+  ms: number;
+  errors: string[];
+}
+
+export type PgBaselineConfig =
+  | { mode: "select1"; url: string; samples: number }
+  | { mode: "insert"; url: string; poolMax: number; concurrency: number; warmupMs: number; measureMs: number }
+  | { mode: "stream"; url: string; runId: string };
+export type PgBaselineResult =
+  | { mode: "select1"; samples: number[] }
+  | { mode: "insert"; transactions: number; windowMs: number }
+  | { mode: "stream"; rows: number; ms: number };

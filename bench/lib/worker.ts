@@ -1,0 +1,40 @@
+import type { ParentMessage, WorkerMessage } from "./protocol";
+
+/** Worker side of the orchestrator protocol (see protocol.ts). */
+export function workerConfig<T>(): T {
+  const raw = process.env.BENCH_CONFIG;
+  if (!raw) throw new Error("BENCH_CONFIG is not set: bench workers are started by bench/run.ts");
+  return JSON.parse(raw) as T;
+}
+
+export function tellParent(message: WorkerMessage): void {
+  if (!process.send) throw new Error("bench workers must be forked with an IPC channel");
+  process.send(message);
+}
+
+export function fromParent<T extends ParentMessage["type"]>(type: T): Promise<Extract<ParentMessage, { type: T }>> {
+  return new Promise((resolve) => {
+    const onMessage = (message: ParentMessage) => {
+      if (message.type !== type) return;
+      process.off("message", onMessage);
+      resolve(message as Extract<ParentMessage, { type: T }>);
+    };
+    process.on("message", onMessage);
+  });
+}
+
+/** Runs the worker body, reports its result or failure, then exits (open sockets must not keep it alive). */
+export function runWorker(body: () => Promise<unknown>): void {
+  body().then(
+    (data) => {
+      tellParent({ type: "result", data });
+      process.disconnect?.();
+      setTimeout(() => process.exit(0), 50);
+    },
+    (error: unknown) => {
+      tellParent({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      process.disconnect?.();
+      setTimeout(() => process.exit(1), 50);
+    },
+  );
+}

@@ -1,0 +1,109 @@
+// Benchmarks of the live runs pipeline against the ceilings of the parts it is built on, measured
+// in the same run. See BENCHMARKS.md. Usage: npm run bench -- --help
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import postgres from "postgres";
+import { parseOptions, usage, type BenchOptions, type Section } from "./lib/options";
+import { killChildren, repoRoot } from "./lib/processes";
+import { describeRow, markdownTable, toRow, type Figure, type Row } from "./lib/report";
+import { preciseNow } from "./lib/stats";
+import { backfillSection } from "./sections/backfill";
+import { log } from "./sections/common";
+import { fanoutSection } from "./sections/fanout";
+import { latencySection } from "./sections/latency";
+import { throughputSection } from "./sections/throughput";
+
+const sections: Record<Section, (options: BenchOptions) => Promise<Figure[]>> = {
+  latency: latencySection,
+  throughput: throughputSection,
+  fanout: fanoutSection,
+  backfill: backfillSection,
+};
+
+async function machineDescription(adminUrl: string): Promise<string> {
+  const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [pg] = await sql<{ version: string; sync: string; fsync: string; sb: string }[]>`
+      select current_setting('server_version') as version, current_setting('synchronous_commit') as sync,
+             current_setting('fsync') as fsync, current_setting('shared_buffers') as sb`;
+    const cpu = os.cpus();
+    return (
+      `${cpu.length} × ${cpu[0]?.model ?? "cpu"}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.type()} ${os.release()}; ` +
+      `Node ${process.version}; PostgreSQL ${pg!.version} on 127.0.0.1 (synchronous_commit=${pg!.sync}, fsync=${pg!.fsync}, shared_buffers=${pg!.sb})`
+    );
+  } finally {
+    await sql.end();
+  }
+}
+
+function record(markdown: string): void {
+  const path = `${repoRoot}BENCHMARKS.md`;
+  const start = "<!-- bench:latest:start -->";
+  const end = "<!-- bench:latest:end -->";
+  const current = readFileSync(path, "utf8");
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`BENCHMARKS.md has no ${start} … ${end} section to record into`);
+  writeFileSync(path, `${current.slice(0, from + start.length)}\n${markdown}\n${current.slice(to)}`);
+  log(`recorded into ${path}`);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (!options) {
+    log(usage);
+    return;
+  }
+  const machine = await machineDescription(options.adminUrl);
+  const settings = Object.entries(options.serverEnv)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  log(`live runs bench, ${options.mode} mode, ${options.reps} repetitions per figure`);
+  log(`machine: ${machine}`);
+  log(`server: SERVE_PAGES=false NODE_ENV=production ${settings}`);
+  const t0 = preciseNow();
+  const rows: Row[] = [];
+  for (const section of options.sections) {
+    log(`\n[${section}]`);
+    const started = preciseNow();
+    for (const figure of await sections[section](options)) {
+      const row = toRow(figure);
+      rows.push(row);
+      log(describeRow(row));
+    }
+    log(`  (${((preciseNow() - started) / 1000).toFixed(0)} s)`);
+  }
+  const elapsed = (preciseNow() - t0) / 1000;
+  const table = markdownTable(rows);
+  log(`\n${table}\n\n${options.mode} mode took ${elapsed.toFixed(0)} s`);
+
+  const stamp = new Date().toISOString();
+  const markdown = [
+    `Recorded ${stamp.slice(0, 10)} by \`npm run bench -- ${process.argv.slice(2).join(" ")}\` (${options.mode} mode, ` +
+      `medians of ${options.reps} repetitions, ${elapsed.toFixed(0)} s).`,
+    "",
+    `- Machine: ${machine}`,
+    `- Server: one process, \`SERVE_PAGES=false NODE_ENV=production ${settings}\`, clients in separate processes`,
+    "",
+    table,
+  ].join("\n");
+  mkdirSync(`${repoRoot}bench/results`, { recursive: true });
+  writeFileSync(`${repoRoot}bench/results/latest.md`, `${markdown}\n`);
+  writeFileSync(
+    `${repoRoot}bench/results/latest.json`,
+    `${JSON.stringify({ recordedAt: stamp, mode: options.mode, reps: options.reps, machine, serverEnv: options.serverEnv, elapsedSeconds: elapsed, rows }, null, 2)}\n`,
+  );
+  if (options.record) record(markdown);
+}
+
+main().then(
+  () => {
+    killChildren();
+    process.exit(0);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    killChildren();
+    process.exit(1);
+  },
+);

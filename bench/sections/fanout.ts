@@ -1,0 +1,148 @@
+import type { BenchOptions } from "../lib/options";
+import { createBenchDatabase } from "../lib/database";
+import { freePort, startWorker, type Worker } from "../lib/processes";
+import type { BroadcastConfig, FanoutConfig, FanoutResult } from "../lib/protocol";
+import type { Figure } from "../lib/report";
+import { sleep, summarize } from "../lib/stats";
+import { canonicalEvents, log, startOurServer } from "./common";
+
+/** run.start over plain HTTP, so the orchestrator holds no WebSocket of its own on the server. */
+async function startRun(url: string, stepDelayMs: number): Promise<string> {
+  const response = await fetch(`${url}/api/trpc/run.start`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ appPath: "/bench/fanout", stepDelayMs }),
+  });
+  const body = (await response.json()) as { result?: { data?: { id?: string } } };
+  const id = body.result?.data?.id;
+  if (!id) throw new Error(`run.start failed: ${JSON.stringify(body)}`);
+  return id;
+}
+
+function splitEvenly(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
+}
+
+/** Arrival minus ts of every delivery of an event appended (or sent) after all subscribers attached. */
+function deliveries(results: FanoutResult[], from: number): number[] {
+  const samples: number[] = [];
+  for (const r of results) for (let i = 0; i < r.ts.length; i += 1) if (r.ts[i]! >= from) samples.push(r.arrived[i]! - r.ts[i]!);
+  return samples;
+}
+
+async function allSubscribed(workers: Worker<FanoutResult>[]): Promise<number> {
+  const acks = await Promise.all(workers.map((w) => w.next("subscribed")));
+  return Math.max(...acks.map((a) => a.at));
+}
+
+function checkComplete(results: FanoutResult[], subscribers: number, what: string): void {
+  const errors = results.flatMap((r) => r.errors);
+  const completed = results.reduce((sum, r) => sum + r.completed, 0);
+  if (errors.length > 0 || completed !== subscribers) {
+    throw new Error(`${what}: ${completed}/${subscribers} subscribers completed; ${errors.slice(0, 3).join("; ")}`);
+  }
+}
+
+async function oursOnce(options: BenchOptions, databaseUrl: string, subscribers: number) {
+  const server = await startOurServer(options, databaseUrl, `fanout-${subscribers}`);
+  try {
+    await startRun(server.url, 0);
+    await sleep(500);
+    const rssBefore = server.rss();
+    const workers = splitEvenly(subscribers, options.fanout.processes(subscribers)).map((n) =>
+      startWorker<FanoutResult>("fanout-client", { mode: "trpc", url: server.url, subscribers: n } satisfies FanoutConfig),
+    );
+    await Promise.all(workers.map((w) => w.next("ready")));
+    const stepDelayMs = options.fanout.stepDelayMs(subscribers);
+    const runStartedAt = Date.now();
+    const runId = await startRun(server.url, stepDelayMs);
+    for (const w of workers) w.send({ type: "go", runId });
+    const subscribedAt = await allSubscribed(workers);
+    if (subscribedAt > runStartedAt + stepDelayMs) log(`  warning: subscribers took ${subscribedAt - runStartedAt} ms to attach`);
+    await sleep(100);
+    const rssPerSubscriber = (server.rss() - rssBefore) / subscribers;
+    const results = await Promise.all(workers.map((w) => w.result));
+    checkComplete(results, subscribers, "fan-out");
+    return { ...summarize(deliveries(results, subscribedAt)), rssPerSubscriber, attachMs: subscribedAt - runStartedAt };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function rawOnce(options: BenchOptions, subscribers: number) {
+  const port = await freePort();
+  const events = canonicalEvents("00000000-0000-4000-8000-000000000000").slice(3);
+  const broadcaster = startWorker<unknown>("broadcast-server", {
+    port,
+    events,
+    burst: 2,
+    stepMs: options.fanout.rawStepMs,
+  } satisfies BroadcastConfig);
+  await broadcaster.next("ready");
+  const workers = splitEvenly(subscribers, options.fanout.processes(subscribers)).map((n) =>
+    startWorker<FanoutResult>("fanout-client", { mode: "raw", url: `ws://127.0.0.1:${port}`, subscribers: n } satisfies FanoutConfig),
+  );
+  await Promise.all(workers.map((w) => w.next("ready")));
+  for (const w of workers) w.send({ type: "go" });
+  const subscribedAt = await allSubscribed(workers);
+  broadcaster.send({ type: "go" });
+  const results = await Promise.all(workers.map((w) => w.result));
+  broadcaster.send({ type: "stop" });
+  await broadcaster.result;
+  checkComplete(results, subscribers, "raw broadcast");
+  return summarize(deliveries(results, subscribedAt));
+}
+
+/**
+ * Fan-out: `n` subscribers (one WebSocket each, spread over client processes) on one run; delivery
+ * p99 and the server's RSS growth per idle subscriber, against a raw `ws` broadcast of the same frames.
+ */
+export async function fanoutSection(options: BenchOptions): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  for (const subscribers of options.fanout.subscribers) {
+    const db = await createBenchDatabase(options.adminUrl, "fanout");
+    const p99: number[] = [];
+    const rss: number[] = [];
+    const raw: number[] = [];
+    try {
+      for (let rep = 1; rep <= options.reps; rep += 1) {
+        const ours = await oursOnce(options, db.url, subscribers);
+        const baseline = await rawOnce(options, subscribers);
+        p99.push(ours.p99);
+        rss.push(ours.rssPerSubscriber / 1024);
+        raw.push(baseline.p99);
+        log(
+          `  rep ${rep} (${subscribers} subscribers): ours p50/p99 ${ours.p50.toFixed(2)}/${ours.p99.toFixed(2)} ms (n=${ours.count}),` +
+            ` attach ${ours.attachMs} ms, ${(ours.rssPerSubscriber / 1024).toFixed(1)} KB/subscriber` +
+            ` | raw ws p50/p99 ${baseline.p50.toFixed(2)}/${baseline.p99.toFixed(2)} ms (n=${baseline.count})`,
+        );
+      }
+    } finally {
+      await db.drop();
+    }
+    const label = subscribers.toLocaleString("en-US");
+    figures.push(
+      {
+        section: "fanout",
+        name: `fan-out delivery p99, ${label} subscribers on one run`,
+        unit: "ms",
+        ours: p99,
+        baselineName: "raw ws broadcast p99",
+        baseline: raw,
+        ratioLabel: "× raw ws",
+        ratio: (o, b) => o / b,
+        goal: "≤ 50 ms",
+        met: (o) => o <= 50,
+      },
+      {
+        section: "fanout",
+        name: `server RSS per idle subscriber, ${label} subscribers`,
+        unit: "KB",
+        ours: rss,
+        goal: "≤ 50 KB",
+        met: (o) => o <= 50,
+      },
+    );
+  }
+  return figures;
+}

@@ -1,0 +1,101 @@
+// Holds `subscribers` WebSocket connections, one subscriber each, and records when every event
+// reaches every subscriber. "trpc": real tRPC clients subscribed to run.events. "raw": plain `ws`
+// clients of the raw broadcast server (the baseline).
+import WebSocket from "ws";
+import { createRunsClient, type RunsClient } from "../../src/client";
+import type { FanoutConfig, FanoutResult } from "../lib/protocol";
+import { preciseNow } from "../lib/stats";
+import { watchRun } from "../lib/watch";
+import { fromParent, runWorker, tellParent, workerConfig } from "../lib/worker";
+
+const CONNECT_BATCH = 100;
+
+runWorker(async (): Promise<FanoutResult> => {
+  const config = workerConfig<FanoutConfig>();
+  return config.mode === "trpc" ? trpcSubscribers(config) : rawSubscribers(config);
+});
+
+async function trpcSubscribers(config: FanoutConfig): Promise<FanoutResult> {
+  const result: FanoutResult = { ts: [], arrived: [], completed: 0, errors: [] };
+  const clients: RunsClient[] = [];
+  try {
+    for (let i = 0; i < config.subscribers; i += CONNECT_BATCH) {
+      const opens: Promise<void>[] = [];
+      class TrackedWebSocket extends WebSocket {
+        constructor(address: string | URL, protocols?: string | string[]) {
+          super(address, protocols);
+          opens.push(new Promise((resolve) => this.once("open", () => resolve())));
+        }
+      }
+      const batch = Math.min(CONNECT_BATCH, config.subscribers - i);
+      for (let j = 0; j < batch; j += 1) clients.push(createRunsClient({ url: config.url, WebSocket: TrackedWebSocket }));
+      await Promise.all(opens);
+    }
+    tellParent({ type: "ready" });
+    const { runId } = await fromParent("go");
+    let started = 0;
+    const watched = await Promise.all(
+      clients.map(({ trpc }) =>
+        watchRun(trpc, runId!, {
+          onStarted: () => {
+            started += 1;
+            if (started === clients.length) tellParent({ type: "subscribed", at: Date.now() });
+          },
+          onEvent: (event, arrivedAt) => {
+            result.ts.push(event.ts);
+            result.arrived.push(arrivedAt);
+          },
+        }),
+      ),
+    );
+    for (const w of watched) {
+      if (w.problem) result.errors.push(w.problem);
+      else result.completed += 1;
+    }
+    return result;
+  } finally {
+    await Promise.all(clients.map((client) => client.close()));
+  }
+}
+
+interface BroadcastFrame {
+  result: { data: { data: { ts: number; type: string } } };
+}
+
+async function rawSubscribers(config: FanoutConfig): Promise<FanoutResult> {
+  const result: FanoutResult = { ts: [], arrived: [], completed: 0, errors: [] };
+  const sockets: WebSocket[] = [];
+  const done: Promise<void>[] = [];
+  try {
+    for (let i = 0; i < config.subscribers; i += CONNECT_BATCH) {
+      const opens: Promise<void>[] = [];
+      for (let j = 0; j < Math.min(CONNECT_BATCH, config.subscribers - i); j += 1) {
+        const socket = new WebSocket(config.url);
+        sockets.push(socket);
+        opens.push(new Promise((resolve, reject) => socket.once("open", () => resolve()).once("error", reject)));
+        done.push(
+          new Promise((resolve) => {
+            socket.on("message", (data: Buffer) => {
+              const arrivedAt = preciseNow();
+              const event = (JSON.parse(data.toString("utf8")) as BroadcastFrame).result.data.data;
+              result.ts.push(event.ts);
+              result.arrived.push(arrivedAt);
+              if (event.type === "RunFinished") {
+                result.completed += 1;
+                resolve();
+              }
+            });
+          }),
+        );
+      }
+      await Promise.all(opens);
+    }
+    tellParent({ type: "ready" });
+    await fromParent("go");
+    tellParent({ type: "subscribed", at: Date.now() });
+    await Promise.all(done);
+    return result;
+  } finally {
+    for (const socket of sockets) socket.close();
+  }
+}

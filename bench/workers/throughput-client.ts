@@ -1,0 +1,40 @@
+// Keeps `inFlight` runs with stepDelayMs 0 going, each watched to completion over one shared tRPC
+// WebSocket, and counts events delivered inside the measurement window.
+import { createRunsClient } from "../../src/client";
+import type { ThroughputConfig, ThroughputResult } from "../lib/protocol";
+import { preciseNow, sleep } from "../lib/stats";
+import { watchRun } from "../lib/watch";
+import { fromParent, runWorker, tellParent, workerConfig } from "../lib/worker";
+
+runWorker(async (): Promise<ThroughputResult> => {
+  const config = workerConfig<ThroughputConfig>();
+  const { trpc, close } = createRunsClient({ url: config.url });
+  const result: ThroughputResult = { eventsInWindow: 0, windowMs: config.measureMs, runs: 0, events: 0, errors: [] };
+  try {
+    const warm = await trpc.run.start.mutate({ appPath: "/bench/warmup", stepDelayMs: 0 });
+    await watchRun(trpc, warm.id);
+    tellParent({ type: "ready" });
+    const { startAt = Date.now() } = await fromParent("go");
+    await sleep(Math.max(0, startAt - Date.now()));
+    const windowStart = startAt + config.warmupMs;
+    const windowEnd = windowStart + config.measureMs;
+    const lane = async () => {
+      while (Date.now() < windowEnd) {
+        const run = await trpc.run.start.mutate({ appPath: "/bench/throughput", stepDelayMs: 0 });
+        const watched = await watchRun(trpc, run.id, {
+          onEvent: (_event, arrivedAt) => {
+            if (arrivedAt >= windowStart && arrivedAt < windowEnd) result.eventsInWindow += 1;
+          },
+        });
+        result.runs += 1;
+        result.events += watched.events;
+        if (watched.problem) result.errors.push(watched.problem);
+      }
+    };
+    await Promise.all(Array.from({ length: config.inFlight }, lane));
+    if (preciseNow() < windowEnd) throw new Error("runs ended before the measurement window did");
+    return result;
+  } finally {
+    await close();
+  }
+});
