@@ -7,7 +7,10 @@ export interface SubscriptionRequest {
 
 /** The `run.events` subscription requests in a frame the page sent. */
 export function runEventsRequests(frame: string | Buffer): SubscriptionRequest[] {
-  const parsed = JSON.parse(frame.toString()) as SubscriptionRequest | SubscriptionRequest[];
+  const text = frame.toString();
+  // Keep-alive frames are bare words, not JSON.
+  if (text === "PING" || text === "PONG") return [];
+  const parsed = JSON.parse(text) as SubscriptionRequest | SubscriptionRequest[];
   return (Array.isArray(parsed) ? parsed : [parsed]).filter(
     (message) => message.method === "subscription" && message.params.path === "run.events",
   );

@@ -30,7 +30,7 @@ export function formatEventTime(epochMs: number): string {
 }
 
 /** Run times in lists: the time of day for today, the date too for older runs. */
-export function formatRunTime(iso: string, now: Date = new Date()): string {
+export function formatRunTime(iso: string): string {
   const date = new Date(iso);
-  return date.toDateString() === now.toDateString() ? clock.format(date) : dayAndClock.format(date);
+  return date.toDateString() === new Date().toDateString() ? clock.format(date) : dayAndClock.format(date);
 }

@@ -1,13 +1,16 @@
 import { useEffect, useState } from "react";
 
-/** The current time, re-read every `intervalMs` while `ticking` (for elapsed-time displays). */
-export function useNow(ticking: boolean, intervalMs = 100): number {
+// Elapsed times show tenths of a second.
+const TICK_MS = 100;
+
+/** The current time, re-read every tick while `ticking` (for elapsed-time displays). */
+export function useNow(ticking: boolean): number {
   const [now, setNow] = useState(Date.now);
   useEffect(() => {
     if (!ticking) return;
     setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), intervalMs);
+    const timer = setInterval(() => setNow(Date.now()), TICK_MS);
     return () => clearInterval(timer);
-  }, [ticking, intervalMs]);
+  }, [ticking]);
   return now;
 }

@@ -18,13 +18,11 @@ function LoadingRows() {
   );
 }
 
-export function RunList() {
-  const { list, runs, connection } = useLiveRuns();
-
-  let body;
-  if (list.isPending) body = <LoadingRows />;
-  else if (list.isError)
-    body = (
+/** Loading, error, empty, or the runs with a button for the next page. */
+function RunListBody({ list, runs }: Pick<ReturnType<typeof useLiveRuns>, "list" | "runs">) {
+  if (list.isPending) return <LoadingRows />;
+  if (list.isError)
+    return (
       <Notice
         tone="error"
         title="Couldn't load runs"
@@ -37,29 +35,30 @@ export function RunList() {
         {list.error.message}
       </Notice>
     );
-  else if (runs.length === 0)
-    body = <Notice title="No runs yet">Start a run above and it will show up here, live.</Notice>;
-  else
-    body = (
-      <>
-        <ul className={styles.list} aria-label="Recent runs">
-          {runs.map((run) => (
-            <RunListItem key={run.id} run={run} />
-          ))}
-        </ul>
-        {list.hasNextPage ? (
-          <button
-            type="button"
-            className={`btn ${styles.more}`}
-            onClick={() => void list.fetchNextPage()}
-            disabled={list.isFetchingNextPage}
-          >
-            {list.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        ) : null}
-      </>
-    );
+  if (runs.length === 0) return <Notice title="No runs yet">Start a run above and it will show up here, live.</Notice>;
+  return (
+    <>
+      <ul className={styles.list} aria-label="Recent runs">
+        {runs.map((run) => (
+          <RunListItem key={run.id} run={run} />
+        ))}
+      </ul>
+      {list.hasNextPage ? (
+        <button
+          type="button"
+          className={`btn ${styles.more}`}
+          onClick={() => void list.fetchNextPage()}
+          disabled={list.isFetchingNextPage}
+        >
+          {list.isFetchingNextPage ? "Loading…" : "Load more"}
+        </button>
+      ) : null}
+    </>
+  );
+}
 
+export function RunList() {
+  const { list, runs, connection } = useLiveRuns();
   return (
     <section className="card" aria-labelledby="recent-runs-heading">
       <div className={styles.header}>
@@ -68,7 +67,7 @@ export function RunList() {
         </h2>
         <ConnectionIndicator state={connection} label="Live updates" />
       </div>
-      {body}
+      <RunListBody list={list} runs={runs} />
     </section>
   );
 }

@@ -27,7 +27,10 @@ function browserWsLink(): TRPCLink<AppRouter> {
   return (runtime) => {
     let link: OperationLink<AppRouter> | null = null;
     return (opts) => {
-      link ??= wsLink<AppRouter>({ client: createWSClient({ url: webSocketUrl() }) })(runtime);
+      link ??= wsLink<AppRouter>({
+        // Pings notice a socket that died silently (sleep, network change), so it is replaced and resumed.
+        client: createWSClient({ url: webSocketUrl(), keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 } }),
+      })(runtime);
       return link(opts);
     };
   };

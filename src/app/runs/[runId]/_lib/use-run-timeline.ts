@@ -1,5 +1,3 @@
-"use client";
-
 import { skipToken } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useEffect, useReducer } from "react";
