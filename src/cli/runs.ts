@@ -123,6 +123,13 @@ function watch(client: RunsClient, runId: string, connection: () => string): Pro
   });
 }
 
+function describeError(error: unknown): string {
+  if (!(error instanceof TRPCClientError)) return String(error);
+  const code = (error.data as { code?: string } | undefined)?.code;
+  // No error code: the request never got an answer from a live runs server.
+  return code ? `${code}: ${error.message}` : `cannot reach the server (${error.message}); check --url or LIVE_RUNS_URL`;
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
@@ -130,9 +137,7 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`${error.message}\n\n${USAGE}\n`);
       process.exit(EXIT.usage);
     }
-    const message =
-      error instanceof TRPCClientError ? `${(error.data as { code?: string } | undefined)?.code ?? "error"}: ${error.message}` : String(error);
-    process.stderr.write(`runs: ${message}\n`);
+    process.stderr.write(`runs: ${describeError(error)}\n`);
     process.exit(EXIT.error);
   },
 );
