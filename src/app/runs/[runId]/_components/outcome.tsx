@@ -3,13 +3,14 @@ import type { RunEvent, RunStatus } from "../../../_trpc/types";
 import type { Timeline } from "../_lib/timeline-model";
 import styles from "./outcome.module.css";
 
-/** The reasons the server writes on RunFinished, in words. */
-function explain(reason: string): string {
-  if (reason === "user_cancelled") return "Cancelled by a user";
-  if (reason === "executor_lost") return "The server running it stopped before it finished";
+/** The reasons the server writes on RunFinished, in words, with the step the run ended in. */
+function explain(reason: string, step: string | undefined): string {
+  const during = step ? ` during ${step}` : "";
+  if (reason === "user_cancelled") return `Cancelled by a user${during}`;
+  if (reason === "executor_lost") return `The server running it stopped${during}`;
   if (reason.startsWith("timeout:")) return `Step ${reason.slice("timeout:".length)} ran past its time limit`;
-  if (reason.startsWith("error:")) return `Error: ${reason.slice("error:".length)}`;
-  return reason;
+  if (reason.startsWith("error:")) return `Error${during}: ${reason.slice("error:".length)}`;
+  return `${reason}${during}`;
 }
 
 const titles: Record<RunStatus, string> = {
@@ -30,10 +31,7 @@ interface OutcomeProps {
 /** The end of a finished run, impossible to miss: what happened, why, and where. */
 export function Outcome({ status, finish, timeline, durationMs }: OutcomeProps) {
   const { stepsDone, steps, currentStep } = timeline;
-  const details = [
-    finish?.reason ? explain(finish.reason) : null,
-    status !== "succeeded" && currentStep ? `during ${currentStep.name}` : null,
-  ].filter(Boolean);
+  const explanation = finish?.reason ? `${explain(finish.reason, currentStep?.name)}. ` : "";
   return (
     <section className={styles.outcome} data-status={status} aria-label="Outcome">
       <span className={styles.icon} aria-hidden="true">
@@ -42,7 +40,7 @@ export function Outcome({ status, finish, timeline, durationMs }: OutcomeProps) 
       <div className={styles.text}>
         <h2 className={styles.title}>{titles[status]}</h2>
         <p className={styles.detail}>
-          {details.length > 0 ? `${details.join(" ")}. ` : ""}
+          {explanation}
           {stepsDone} of {steps.length} steps done{durationMs !== null ? ` in ${formatDuration(durationMs)}` : ""}.
         </p>
       </div>
