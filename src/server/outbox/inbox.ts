@@ -12,6 +12,8 @@ export class RunEventInbox {
   private queue: RunEvent[] = [];
   private resyncPending = false;
   private wakeReader: (() => void) | null = null;
+  private watched: AbortSignal | undefined;
+  private readonly wakeOnAbort = () => this.wake();
   private closed = false;
 
   constructor(
@@ -45,15 +47,8 @@ export class RunEventInbox {
       }
       const event = this.queue.shift();
       if (event) return { kind: "event", event };
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal?.removeEventListener("abort", done);
-          this.wakeReader = null;
-          resolve();
-        };
-        this.wakeReader = done;
-        signal?.addEventListener("abort", done, { once: true });
-      });
+      this.watch(signal);
+      await new Promise<void>((resolve) => (this.wakeReader = resolve));
     }
   }
 
@@ -61,11 +56,23 @@ export class RunEventInbox {
     if (this.closed) return;
     this.closed = true;
     this.queue = [];
+    this.watch(undefined);
     this.wake();
     this.onClose(this);
   }
 
+  // A subscriber waits on its inbox once per live event, with the same signal each time: the abort
+  // listener is registered once per signal rather than once per wait.
+  private watch(signal: AbortSignal | undefined): void {
+    if (signal === this.watched) return;
+    this.watched?.removeEventListener("abort", this.wakeOnAbort);
+    signal?.addEventListener("abort", this.wakeOnAbort, { once: true });
+    this.watched = signal;
+  }
+
   private wake(): void {
-    this.wakeReader?.();
+    const wakeReader = this.wakeReader;
+    this.wakeReader = null;
+    wakeReader?.();
   }
 }

@@ -1,12 +1,17 @@
-import { asc, inArray, isNull, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { runEvents, runOutbox } from "../../db/schema";
 import { RUN_EVENTS_CHANNEL } from "../channels";
 import type { Logger } from "../log";
-import { toRunEvent, type RunEvent } from "../runs/types";
+import { queryRows } from "../runs/queries";
+import type { RunEvent } from "../runs/types";
 
-// NOTIFY payloads are capped at 8000 bytes; leave room for multi-byte characters.
-const MAX_NOTIFY_PAYLOAD_BYTES = 7000;
+// NOTIFY payloads must stay under 8000 bytes. Events are cut into chunks by their running byte
+// offset, so a chunk holds at most NOTIFY_CHUNK_BYTES plus the one event that straddles a boundary:
+// with events of at most MAX_NOTIFIED_EVENT_BYTES a payload stays below 3900 + 4000 + 2 bytes. A
+// larger event (a huge DebugTrace fn) is published but not announced: run.events subscribers see
+// the seq gap at the next event and read it from the table, as after any missed notification.
+const NOTIFY_CHUNK_BYTES = 3900;
+const MAX_NOTIFIED_EVENT_BYTES = 4000;
 
 export interface OutboxPollerOptions {
   db: Db;
@@ -78,51 +83,52 @@ export class OutboxPoller {
     while (this.running && (await this.publishBatch()) === this.options.batchSize);
   }
 
-  /** Publishes one batch; returns how many rows it claimed. */
+  /**
+   * Publishes one batch; returns how many rows it claimed. One statement, so one round trip and
+   * one commit: it claims the oldest unpublished rows (FOR UPDATE SKIP LOCKED), sets published_at,
+   * builds each event's JSON in the database and pg_notifies it in payload-sized chunks, in id order.
+   * Its commit does not wait for the WAL flush (synchronous_commit off, this transaction only): the
+   * events were made durable by their own append, and a published_at lost in a crash only means
+   * they are announced again, which subscribers drop by seq.
+   */
   async publishBatch(): Promise<number> {
-    const published = await this.options.db.transaction(async (tx) => {
-      const claimed = await tx
-        .select({ outboxId: runOutbox.id, event: runEvents })
-        .from(runOutbox)
-        .innerJoin(runEvents, sql`${runEvents.runId} = ${runOutbox.runId} and ${runEvents.seq} = ${runOutbox.seq}`)
-        .where(isNull(runOutbox.publishedAt))
-        .orderBy(asc(runOutbox.id))
-        .limit(this.options.batchSize)
-        .for("update", { of: runOutbox, skipLocked: true });
-      if (claimed.length === 0) return [];
-      const ids = claimed.map((row) => row.outboxId);
-      await tx.update(runOutbox).set({ publishedAt: sql`now()` }).where(inArray(runOutbox.id, ids));
-      const events = claimed.map((row) => toRunEvent(row.event));
-      const payloads = chunkPayloads(events);
-      await tx.execute(
-        sql`select pg_notify(${RUN_EVENTS_CHANNEL}, payload) from unnest(array[${sql.join(
-          payloads.map((p) => sql`${p}`),
-          sql`, `,
-        )}]::text[]) as payload`,
-      );
-      return events;
-    });
-    if (published.length > 0) this.options.onPublished?.(published);
-    return published.length;
+    const withEvents = this.options.onPublished !== undefined;
+    const [result] = await queryRows<{ claimed: number; events: string | null }>(
+      this.options.db,
+      sql`with published as (
+            update run_outbox set published_at = now()
+            where id = any(array(
+              select id from run_outbox where published_at is null
+              order by id limit ${this.options.batchSize}::int for update skip locked
+            ))
+            returning id, run_id, seq
+          ), events as materialized (
+            select p.id, (
+              select json_strip_nulls(json_build_object(
+                'runId', e.run_id, 'seq', e.seq, 'ts', e.ts, 'type', e.type, 'v', 1, 'source', e.source,
+                'name', e.name, 'fn', e.fn, 'status', e.status, 'reason', e.reason))::text
+              from run_events e where e.run_id = p.run_id and e.seq = p.seq
+            ) as json
+            from published p
+          ), sized as (
+            select id, json, sum(octet_length(json) + 1) over (order by id) as end_offset
+            from events where octet_length(json) <= ${sql.raw(String(MAX_NOTIFIED_EVENT_BYTES))}
+          ), chunks as (
+            select (end_offset - 1) / ${sql.raw(String(NOTIFY_CHUNK_BYTES))} as chunk,
+                   '[' || string_agg(json, ',' order by id) || ']' as payload
+            from sized group by 1
+          ), notified as (
+            select pg_notify(${RUN_EVENTS_CHANNEL}, payload) from (select payload from chunks order by chunk offset 0) ordered
+          ), async_commit as (
+            select set_config('synchronous_commit', 'off', true)
+          )
+          select (select count(*) from async_commit)::int as async_commit,
+                 (select count(*) from published)::int as claimed,
+                 (select count(*) from notified)::int as notifications,
+                 ${withEvents ? sql`(select '[' || string_agg(json, ',' order by id) || ']' from events)` : sql`null`} as events`,
+    );
+    const claimed = result?.claimed ?? 0;
+    if (claimed > 0 && result?.events) this.options.onPublished?.(JSON.parse(result.events) as RunEvent[]);
+    return claimed;
   }
-}
-
-/** Splits events into JSON arrays that each fit one NOTIFY payload. */
-function chunkPayloads(events: RunEvent[]): string[] {
-  const payloads: string[] = [];
-  let current: string[] = [];
-  let bytes = 2;
-  for (const event of events) {
-    const json = JSON.stringify(event);
-    const size = Buffer.byteLength(json) + 1;
-    if (current.length > 0 && bytes + size > MAX_NOTIFY_PAYLOAD_BYTES) {
-      payloads.push(`[${current.join(",")}]`);
-      current = [];
-      bytes = 2;
-    }
-    current.push(json);
-    bytes += size;
-  }
-  if (current.length > 0) payloads.push(`[${current.join(",")}]`);
-  return payloads;
 }

@@ -1,7 +1,8 @@
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { runEvents, runOutbox, runs, type RunEventType } from "../../db/schema";
-import { toRunEvent, type EventSource, type RunEvent, type TerminalStatus } from "./types";
+import type { RunEventType } from "../../db/schema";
+import { queryRows } from "./queries";
+import type { EventSource, RunEvent, TerminalStatus } from "./types";
 
 export interface NewEvent {
   type: RunEventType;
@@ -23,27 +24,37 @@ export interface AppendGuard {
  * takes the run's row lock, so per-run commit order equals seq order; seq is never minted in
  * memory. A RunFinished event also moves the run to its terminal status in the same statement.
  * Returns null when the guard no longer holds (the run finished, or the lease moved elsewhere).
+ *
+ * It is a single statement (one round trip, committed on its own): the reserving UPDATE, the
+ * event INSERT and the outbox INSERT are data-modifying CTEs of one query, so the append costs
+ * what a single-row insert costs, and no pooled connection is held across round trips.
  */
 export async function appendEvent(db: Db, runId: string, event: NewEvent, guard: AppendGuard): Promise<RunEvent | null> {
-  return db.transaction(async (tx) => {
-    const finish = event.type === "RunFinished" && event.status ? { status: event.status, finishedAt: sql`now()` } : {};
-    const [reserved] = await tx
-      .update(runs)
-      .set({ lastSeq: sql`${runs.lastSeq} + 1`, ...finish })
-      .where(
-        and(
-          eq(runs.id, runId),
-          eq(runs.status, guard.status),
-          guard.leaseOwner === undefined ? undefined : eq(runs.leaseOwner, guard.leaseOwner),
-        ),
-      )
-      .returning({ seq: runs.lastSeq });
-    if (!reserved) return null;
-    const [row] = await tx
-      .insert(runEvents)
-      .values({ runId, seq: reserved.seq, ts: Date.now(), ...event })
-      .returning();
-    await tx.insert(runOutbox).values({ runId, seq: reserved.seq });
-    return toRunEvent(row!);
-  });
+  const ts = Date.now();
+  const finish = event.type === "RunFinished" && event.status ? sql`, status = ${event.status}, finished_at = now()` : sql``;
+  const lease = guard.leaseOwner === undefined ? sql`` : sql` and lease_owner = ${guard.leaseOwner}`;
+  const [appended] = await queryRows<{ seq: number }>(
+    db,
+    sql`with reserved as (
+          update runs set last_seq = last_seq + 1${finish}
+          where id = ${runId} and status = ${guard.status}${lease}
+          returning id, last_seq
+        ), event as (
+          insert into run_events (run_id, seq, ts, type, source, name, fn, status, reason)
+          select id, last_seq, ${ts}::bigint, ${event.type}::text, ${event.source}::text, ${event.name ?? null}::text,
+                 ${event.fn ?? null}::text, ${event.status ?? null}::text, ${event.reason ?? null}::text
+          from reserved
+          returning run_id, seq
+        ), outbox as (
+          insert into run_outbox (run_id, seq) select run_id, seq from event
+        )
+        select seq from event`,
+  );
+  if (!appended) return null;
+  const stored: RunEvent = { runId, seq: appended.seq, ts, type: event.type, v: 1, source: event.source };
+  if (event.name !== undefined) stored.name = event.name;
+  if (event.fn !== undefined) stored.fn = event.fn;
+  if (event.status !== undefined) stored.status = event.status;
+  if (event.reason !== undefined) stored.reason = event.reason;
+  return stored;
 }

@@ -1,7 +1,13 @@
-import { and, asc, desc, eq, gt, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { runEvents, runs } from "../../db/schema";
 import { toRun, toRunEvent, type Run, type RunEvent } from "./types";
+
+/** The rows of a raw statement, whichever driver runs it (postgres.js returns an array, PGlite `{ rows }`). */
+export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  return (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as T[];
+}
 
 export async function findRun(db: Db, runId: string): Promise<Run | null> {
   const [row] = await db.select().from(runs).where(eq(runs.id, runId));

@@ -1,8 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { runEvents, runOutbox, runs } from "../../db/schema";
 import { RUN_QUEUED_CHANNEL } from "../channels";
-import { toRun, type Run } from "./types";
+import { queryRows } from "./queries";
+import type { Run } from "./types";
 
 export interface StartRunInput {
   appPath: string;
@@ -11,14 +11,36 @@ export interface StartRunInput {
 
 /**
  * Creates a queued run and its RunStarted (seq 1) in one transaction, and notifies every
- * instance's executor that there is work. Returns the run as stored.
+ * instance's executor that there is work. Returns the run as stored. One statement (one round
+ * trip): the run, its first event and outbox row are data-modifying CTEs of the same query.
  */
 export async function startRun(db: Db, input: StartRunInput): Promise<Run> {
-  return db.transaction(async (tx) => {
-    const [run] = await tx.insert(runs).values({ ...input, lastSeq: 1 }).returning();
-    await tx.insert(runEvents).values({ runId: run!.id, seq: 1, ts: Date.now(), type: "RunStarted", source: "api" });
-    await tx.insert(runOutbox).values({ runId: run!.id, seq: 1 });
-    await tx.execute(sql`select pg_notify(${RUN_QUEUED_CHANNEL}, ${run!.id})`);
-    return toRun(run!);
-  });
+  const ts = Date.now();
+  const [created] = await queryRows<{ id: string; created_ms: number }>(
+    db,
+    sql`with run as (
+          insert into runs (app_path, step_delay_ms, last_seq) values (${input.appPath}, ${input.stepDelayMs}, 1)
+          returning id, created_at
+        ), event as (
+          insert into run_events (run_id, seq, ts, type, source)
+          select id, 1, ${ts}::bigint, 'RunStarted', 'api' from run
+          returning run_id, seq
+        ), outbox as (
+          insert into run_outbox (run_id, seq) select run_id, seq from event
+        ), queued as (
+          select pg_notify(${RUN_QUEUED_CHANNEL}, id::text) from run
+        )
+        select id, (extract(epoch from created_at) * 1000)::float8 as created_ms, (select count(*) from queued) as notified
+        from run`,
+  );
+  return {
+    id: created!.id,
+    status: "queued",
+    appPath: input.appPath,
+    stepDelayMs: input.stepDelayMs,
+    lastSeq: 1,
+    createdAt: new Date(created!.created_ms).toISOString(),
+    startedAt: null,
+    finishedAt: null,
+  };
 }

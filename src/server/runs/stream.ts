@@ -12,6 +12,10 @@ const BACKFILL_PAGE_SIZE = 1000;
  * exactly once and in seq order, and returns after RunFinished. The live listener is attached
  * before the backfill is read, so an event committed in between is either in the backfill or in
  * the inbox; duplicates are skipped by seq and gaps are filled from the table.
+ *
+ * Attaching costs one query when there is something to backfill: a non-empty first page proves the
+ * run exists and that afterSeq is not past its end, so the run row is read only when the page is
+ * empty (unknown run, fromSeq too far, or a finished run the client has completely).
  */
 export async function* streamRunEvents(
   deps: { db: Db; fanout: RunEventFanout; readEvents?: typeof readEventsAfter },
@@ -22,33 +26,45 @@ export async function* streamRunEvents(
   const readEvents = deps.readEvents ?? readEventsAfter;
   const inbox = deps.fanout.subscribe(runId);
   try {
-    const run = await findRun(deps.db, runId);
-    if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `run ${runId} not found` });
-    if (afterSeq > run.lastSeq) {
-      throw new TRPCError({
-        code: "BAD_REQUEST",
-        message: `fromSeq ${afterSeq} is beyond the run's last event (seq ${run.lastSeq})`,
-      });
-    }
     let lastSent = afterSeq;
     let finished = false;
 
-    // Reads the table from lastSent on; used for the backfill and whenever live delivery has a gap.
-    async function* catchUp(): AsyncGenerator<RunEvent, void, undefined> {
+    // Reads the table from lastSent on: the backfill, and whenever live delivery has a gap. While
+    // a full page is being yielded, the next one is already being read.
+    async function* catchUp(firstPage?: RunEvent[]): AsyncGenerator<RunEvent, void, undefined> {
+      let page = firstPage ?? (await readEvents(deps.db, runId, lastSent, BACKFILL_PAGE_SIZE));
       for (;;) {
-        const page = await readEvents(deps.db, runId, lastSent, BACKFILL_PAGE_SIZE);
+        const last = page.at(-1);
+        const nextPage =
+          page.length === BACKFILL_PAGE_SIZE && last && last.type !== "RunFinished"
+            ? readEvents(deps.db, runId, last.seq, BACKFILL_PAGE_SIZE)
+            : null;
+        nextPage?.catch(() => {}); // awaited below unless the subscriber leaves first
         for (const event of page) {
           lastSent = event.seq;
           finished = event.type === "RunFinished";
           yield event;
         }
-        if (page.length < BACKFILL_PAGE_SIZE || finished) return;
+        if (!nextPage || finished) return;
+        page = await nextPage;
       }
     }
 
-    yield* catchUp();
-    // A finished run whose RunFinished the client already has: nothing more will ever come.
-    if (finished || (isTerminal(run.status) && lastSent >= run.lastSeq)) return;
+    const firstPage = await readEvents(deps.db, runId, afterSeq, BACKFILL_PAGE_SIZE);
+    if (firstPage.length > 0) {
+      yield* catchUp(firstPage);
+    } else {
+      const run = await findRun(deps.db, runId);
+      if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `run ${runId} not found` });
+      if (afterSeq > run.lastSeq) {
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: `fromSeq ${afterSeq} is beyond the run's last event (seq ${run.lastSeq})`,
+        });
+      }
+      // A finished run whose RunFinished the client already has: nothing more will ever come.
+      if (isTerminal(run.status) && afterSeq >= run.lastSeq) return;
+    }
 
     while (!finished) {
       const item = await inbox.next(signal);
