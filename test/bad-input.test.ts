@@ -63,15 +63,17 @@ describe("bad input", () => {
     await expect(awaitStreamCompletion(stream)).rejects.toMatchObject({ data: { code: "BAD_REQUEST" } });
   });
 
-  it("an unknown run is NOT_FOUND on get, cancel and events", async () => {
+  it.each([randomUUID(), "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"])(
+    "an unknown run id %s is NOT_FOUND on get, cancel and events",
+    async (runId) => {
     const { trpc } = api().client();
-    const runId = randomUUID();
     expect((await rejection(() => trpc.run.get.query({ runId }))).data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404 });
     expect((await rejection(() => trpc.run.cancel.mutate({ runId }))).data).toMatchObject({ code: "NOT_FOUND" });
     await expect(awaitStreamCompletion(subscribeEvents(trpc, { runId }))).rejects.toMatchObject({
       data: { code: "NOT_FOUND" },
     });
-  });
+  },
+  );
 
   it("malformed HTTP requests are client errors, and the server stays up with nothing written", async () => {
     const base = `${api().server.url}/api/trpc`;

@@ -37,7 +37,8 @@ const server = await startServer({
 });
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
+  // `on`, not `once`: a second signal (tsx forwards one too) must not kill the process mid-shutdown.
+  process.on(signal, () => {
     log.info({ signal }, "shutting down");
     server.close().then(
       () => process.exit(0),

@@ -9,7 +9,7 @@ import { streamRunEvents } from "../runs/stream";
 import { withinConnectionLimits } from "../subscription-limits";
 import { createTRPCRouter, mapDatabaseOutage, publicProcedure } from "../trpc";
 
-const runIdInput = z.object({ runId: z.uuid() });
+const runIdInput = z.object({ runId: z.guid() });
 
 export const DEFAULT_APP_PATH = "/";
 export const DEFAULT_STEP_DELAY_MS = 500;
@@ -74,7 +74,7 @@ export const runRouter = createTRPCRouter({
   events: publicProcedure
     .input(
       z.object({
-        runId: z.uuid(),
+        runId: z.guid(),
         fromSeq: z.number().int().min(0).optional(),
         // Sent by tRPC clients on reconnect: the id of the last tracked event received (its seq).
         lastEventId: z.string().regex(/^\d{1,9}$/, "must be the seq of a received event").nullish(),
