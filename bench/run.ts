@@ -36,6 +36,12 @@ async function machineDescription(adminUrl: string): Promise<string> {
   }
 }
 
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" / ");
+
 function record(markdown: string): void {
   const path = `${repoRoot}BENCHMARKS.md`;
   const start = "<!-- bench:latest:start -->";
@@ -61,6 +67,8 @@ async function main(): Promise<void> {
   log(`live runs bench, ${options.mode} mode, ${options.reps} repetitions per figure`);
   log(`machine: ${machine}`);
   log(`server: SERVE_PAGES=false NODE_ENV=production ${settings}`);
+  const loadAtStart = loadAverage();
+  log(`load average: ${loadAtStart} (other work on the machine skews every figure)`);
   const t0 = preciseNow();
   const rows: Row[] = [];
   for (const section of options.sections) {
@@ -75,7 +83,8 @@ async function main(): Promise<void> {
   }
   const elapsed = (preciseNow() - t0) / 1000;
   const table = markdownTable(rows);
-  log(`\n${table}\n\n${options.mode} mode took ${elapsed.toFixed(0)} s`);
+  const load = `load average ${loadAtStart} at start, ${loadAverage()} at the end (2 would mean both cores busy)`;
+  log(`\n${table}\n\n${options.mode} mode took ${elapsed.toFixed(0)} s; ${load}`);
 
   const stamp = new Date().toISOString();
   const markdown = [
@@ -84,6 +93,7 @@ async function main(): Promise<void> {
     "",
     `- Machine: ${machine}`,
     `- Server: one process, \`SERVE_PAGES=false NODE_ENV=production ${settings}\`, clients in separate processes`,
+    `- Machine load: ${load}`,
     "",
     table,
   ].join("\n");

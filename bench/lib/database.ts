@@ -35,6 +35,12 @@ export async function createBenchDatabase(adminUrl: string, label: string): Prom
   };
 }
 
+/** Process ids of the Postgres backends serving this database (to account their CPU). */
+export async function backendPids(sql: postgres.Sql): Promise<number[]> {
+  const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`;
+  return rows.map((row) => row.pid);
+}
+
 /** Events appended and published so far (every append writes exactly one outbox row). */
 export async function pipelineCounts(sql: postgres.Sql): Promise<{ appended: number; published: number }> {
   const [row] = await sql<{ appended: number; unpublished: number }[]>`

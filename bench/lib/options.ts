@@ -105,7 +105,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     fanout: {
       subscribers,
       processes: (n) => Math.max(2, Math.min(8, Math.ceil(n / 1_250))),
-      stepDelayMs: (n) => Math.max(1_500, n / 2),
+      stepDelayMs: (n) => Math.max(3_000, n * 3),
       rawStepMs: 250,
     },
     backfill: { events: int(values["backfill-events"], 100_000, "--backfill-events") },

@@ -49,6 +49,21 @@ export function rssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
+/** CPU time (user + system) consumed so far by these processes, in seconds; gone processes count 0. */
+export function cpuSeconds(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited
+    }
+  }
+  return ticks / 100; // USER_HZ
+}
+
 let nextPort = 3300;
 /** The next free port in 3300-3399 (the range this bench may use). */
 export async function freePort(): Promise<number> {
@@ -141,7 +156,8 @@ export function startWorker<TResult>(name: string, config: unknown): Worker<TRes
   const child = track(
     fork(`bench/workers/${name}.ts`, [], {
       cwd: repoRoot,
-      execArgv: tsxImport,
+      // BENCH_PROFILE_WORKERS=1: CPU profiles of the client processes too (bench/results/profiles/workers/).
+      execArgv: process.env.BENCH_PROFILE_WORKERS ? [...tsxImport, "--cpu-prof", `--cpu-prof-dir=bench/results/profiles/workers/${name}`] : tsxImport,
       env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     }),
@@ -170,7 +186,7 @@ export function startWorker<TResult>(name: string, config: unknown): Worker<TRes
         const queue = waiting.get(type) ?? [];
         queue.push((message) => resolve(message as Extract<WorkerMessage, { type: typeof type }>));
         waiting.set(type, queue);
-        result.catch(reject);
+        result.then(() => reject(new Error(`worker ${name} ended without sending "${type}"`)), reject);
       });
     },
     result,

@@ -2,7 +2,9 @@
 // Each worker reads its config from BENCH_CONFIG, may report `ready`, waits for `go` when the
 // orchestrator coordinates several workers, and ends with exactly one `result` (or `error`).
 
-export type ParentMessage = { type: "go"; runId?: string; startAt?: number } | { type: "stop" };
+export type ParentMessage =
+  | { type: "go"; runId?: string; startAt?: number; /** events the run already has */ backfill?: number }
+  | { type: "stop" };
 
 export type WorkerMessage =
   | { type: "ready" }

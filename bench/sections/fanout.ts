@@ -53,16 +53,32 @@ async function oursOnce(options: BenchOptions, databaseUrl: string, subscribers:
       startWorker<FanoutResult>("fanout-client", { mode: "trpc", url: server.url, subscribers: n } satisfies FanoutConfig),
     );
     await Promise.all(workers.map((w) => w.next("ready")));
+    const rssConnected = server.rss();
     const stepDelayMs = options.fanout.stepDelayMs(subscribers);
     const runStartedAt = Date.now();
     const runId = await startRun(server.url, stepDelayMs);
-    for (const w of workers) w.send({ type: "go", runId });
+    // RunStarted, NodeStarted and DebugTrace are appended at once; the next event waits a step.
+    await sleep(200);
+    for (const w of workers) w.send({ type: "go", runId, backfill: 3 });
     const subscribedAt = await allSubscribed(workers);
     if (subscribedAt > runStartedAt + stepDelayMs) log(`  warning: subscribers took ${subscribedAt - runStartedAt} ms to attach`);
     await sleep(100);
     const rssPerSubscriber = (server.rss() - rssBefore) / subscribers;
+    if (process.env.BENCH_DEBUG) {
+      const rssSubscribed = server.rss();
+      await sleep(1000);
+      log(`    rss MB: before ${(rssBefore / 2 ** 20).toFixed(1)} connected ${(rssConnected / 2 ** 20).toFixed(1)} subscribed ${(rssSubscribed / 2 ** 20).toFixed(1)} +1s ${(server.rss() / 2 ** 20).toFixed(1)}`);
+    }
     const results = await Promise.all(workers.map((w) => w.result));
     checkComplete(results, subscribers, "fan-out");
+    if (process.env.BENCH_DEBUG) {
+      const byTs = new Map<number, number[]>();
+      for (const r of results) r.ts.forEach((ts, i) => byTs.set(ts, [...(byTs.get(ts) ?? []), r.arrived[i]! - ts]));
+      for (const [ts, lat] of [...byTs].sort((a, b) => a[0] - b[0])) {
+        lat.sort((a, b) => a - b);
+        log(`    event ts ${ts}: n=${lat.length} first ${lat[0]!.toFixed(1)} median ${lat[lat.length >> 1]!.toFixed(1)} last ${lat.at(-1)!.toFixed(1)} ms`);
+      }
+    }
     return { ...summarize(deliveries(results, subscribedAt)), rssPerSubscriber, attachMs: subscribedAt - runStartedAt };
   } finally {
     await server.stop();

@@ -32,21 +32,21 @@ async function trpcSubscribers(config: FanoutConfig): Promise<FanoutResult> {
       await Promise.all(opens);
     }
     tellParent({ type: "ready" });
-    const { runId } = await fromParent("go");
-    let started = 0;
+    const { runId, backfill = 0 } = await fromParent("go");
+    // Attached = subscribed and caught up with the events the run had when the subscribers were told.
+    let attached = 0;
     const watched = await Promise.all(
-      clients.map(({ trpc }) =>
-        watchRun(trpc, runId!, {
-          onStarted: () => {
-            started += 1;
-            if (started === clients.length) tellParent({ type: "subscribed", at: Date.now() });
-          },
+      clients.map(({ trpc }) => {
+        let received = 0;
+        return watchRun(trpc, runId!, {
           onEvent: (event, arrivedAt) => {
             result.ts.push(event.ts);
             result.arrived.push(arrivedAt);
+            received += 1;
+            if (received === backfill && ++attached === clients.length) tellParent({ type: "subscribed", at: Date.now() });
           },
-        }),
-      ),
+        });
+      }),
     );
     for (const w of watched) {
       if (w.problem) result.errors.push(w.problem);

@@ -4,7 +4,7 @@
 import postgres from "postgres";
 import type { PgBaselineConfig, PgBaselineResult } from "../lib/protocol";
 import { preciseNow, sleep } from "../lib/stats";
-import { runWorker, workerConfig } from "../lib/worker";
+import { fromParent, runWorker, tellParent, workerConfig } from "../lib/worker";
 
 runWorker(async (): Promise<PgBaselineResult> => {
   const config = workerConfig<PgBaselineConfig>();
@@ -36,7 +36,11 @@ async function inserts(
   await sql`create table if not exists bench_plain_inserts (
     id bigserial primary key, run_id uuid not null, seq integer not null, ts bigint not null, type text not null)`;
   const runId = crypto.randomUUID();
-  const windowStart = Date.now() + config.warmupMs;
+  await Promise.all(Array.from({ length: config.poolMax }, () => sql`select 1`));
+  tellParent({ type: "ready" });
+  const { startAt = Date.now() } = await fromParent("go");
+  await sleep(Math.max(0, startAt - Date.now()));
+  const windowStart = startAt + config.warmupMs;
   const windowEnd = windowStart + config.measureMs;
   let transactions = 0;
   let seq = 0;
@@ -49,7 +53,6 @@ async function inserts(
     }
   };
   await Promise.all(Array.from({ length: config.concurrency }, lane));
-  await sleep(0);
   return { transactions, windowMs: config.measureMs };
 }
 
