@@ -87,6 +87,10 @@ export class OutboxPoller {
    * Publishes one batch; returns how many rows it claimed. One statement, so one round trip and
    * one commit: it claims the oldest unpublished rows (FOR UPDATE SKIP LOCKED), sets published_at,
    * builds each event's JSON in the database and pg_notifies it in payload-sized chunks, in id order.
+   * The min(id) floor is there for the index, not the logic: published rows stay in the partial
+   * index of unpublished ones until VACUUM, and the planner's bitmap scan would read every one of
+   * them on each claim. min() walks the index in order and marks the dead entries it passes, so
+   * every later scan skips them.
    * Its commit does not wait for the WAL flush (synchronous_commit off, this transaction only): the
    * events were made durable by their own append, and a published_at lost in a crash only means
    * they are announced again, which subscribers drop by seq.
@@ -98,7 +102,8 @@ export class OutboxPoller {
       sql`with published as (
             update run_outbox set published_at = now()
             where id = any(array(
-              select id from run_outbox where published_at is null
+              select id from run_outbox
+              where published_at is null and id >= (select min(id) from run_outbox where published_at is null)
               order by id limit ${this.options.batchSize}::int for update skip locked
             ))
             returning id, run_id, seq
