@@ -2,16 +2,22 @@ import { test as base } from "@playwright/test";
 import { createRunsClient, type RunsClient } from "../src/client";
 
 interface Fixtures {
-  /** The typed tRPC client other programs use, pointed at the server under test. */
+  /**
+   * The typed tRPC client other programs use, pointed at the server under test and acting in the
+   * test's browser session (its cookie), so the runs it starts are the page's to see.
+   */
   api: RunsClient["trpc"];
   /** Console errors, page errors and failed requests, attached to a failing test to explain it. */
   browserLog: void;
 }
 
 export const test = base.extend<Fixtures>({
-  api: async ({ baseURL }, provide) => {
+  api: async ({ baseURL, context }, provide) => {
     if (!baseURL) throw new Error("baseURL is not configured");
-    const client = createRunsClient({ url: baseURL });
+    // A page request issues the browser context its anonymous session cookie.
+    await context.request.get(baseURL);
+    const cookie = (await context.cookies(baseURL)).map((c) => `${c.name}=${c.value}`).join("; ");
+    const client = createRunsClient({ url: baseURL, headers: { cookie } });
     await provide(client.trpc);
     await client.close();
   },

@@ -1,11 +1,13 @@
 // Starts a run on a live runs server and prints its timeline as it happens.
-//   npx tsx examples/start-and-watch.ts [server-url] [step-delay-ms]
+//   LIVE_RUNS_TOKEN=<token from `npm run tokens -- create`> npx tsx examples/start-and-watch.ts [server-url] [step-delay-ms]
 import { createRunsClient } from "../src/client";
 
 const url = process.argv[2] ?? "http://127.0.0.1:3000";
 const stepDelayMs = Number(process.argv[3] ?? 300);
 
-const { trpc, close } = createRunsClient({ url });
+const token = process.env.LIVE_RUNS_TOKEN;
+if (!token) throw new Error("set LIVE_RUNS_TOKEN to an API token (npm run tokens -- create --owner you)");
+const { trpc, close } = createRunsClient({ url, token });
 const run = await trpc.run.start.mutate({ appPath: "apps/example", stepDelayMs });
 process.stdout.write(`started run ${run.id}\n`);
 

@@ -24,6 +24,17 @@ const envSchema = z.object({
   LEASE_MS: intFromEnv(1_000, 600_000, 15_000),
   HEARTBEAT_MS: intFromEnv(100, 300_000, 5_000),
   SHUTDOWN_GRACE_MS: intFromEnv(0, 600_000, 10_000),
+  /** Signs session cookies; unset, a secret generated once is kept in the database. */
+  SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  SESSION_MAX_AGE_DAYS: intFromEnv(1, 3650, 30),
+  /** Comma-separated browser origins, besides the server's own, allowed to call the API. */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((list) => list.split(",").map((origin) => origin.trim()).filter(Boolean)),
+  SECURE_COOKIES: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
+  RUN_STARTS_PER_MINUTE: intFromEnv(1, 1_000_000, 120),
+  ACTIVE_RUNS_PER_OWNER: intFromEnv(1, 1_000_000, 50),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: intFromEnv(1, 10_000, 100),
   WS_MAX_BUFFERED_BYTES: intFromEnv(65_536, 1_073_741_824, 4_194_304),
   WS_MAX_MESSAGE_BYTES: intFromEnv(1_024, 16_777_216, 65_536),

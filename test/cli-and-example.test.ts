@@ -1,11 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
 import { runTs } from "./support/run-command";
 import { startTcpProxy } from "./support/tcp-proxy";
+import { TEST_OWNER } from "./support/test-server";
 
 const api = useTestServer();
-const cli = (...args: string[]) => runTs("src/cli/runs.ts", ["--url", api().server.url, ...args]);
+let token = "";
+beforeAll(async () => {
+  token = await api().tokenFor(TEST_OWNER);
+});
+const cli = (...args: string[]) => runTs("src/cli/runs.ts", ["--url", api().server.url, ...args], { LIVE_RUNS_TOKEN: token });
 const eventLines = (stdout: string) => stdout.split("\n").filter((line) => /^\s+\d+\s{2}\d\d:/.test(line));
 
 describe("the runs CLI", () => {
@@ -41,7 +46,7 @@ describe("the runs CLI", () => {
     try {
       const { trpc } = api().client();
       const run = await trpc.run.start.mutate({ stepDelayMs: 300 });
-      const watching = runTs("src/cli/runs.ts", ["--url", `http://127.0.0.1:${proxy.port}`, "watch", run.id]);
+      const watching = runTs("src/cli/runs.ts", ["--url", `http://127.0.0.1:${proxy.port}`, "--token", token, "watch", run.id]);
       await watching.waitForOutput("NodeFinished  EnsureDevice");
       proxy.down();
       proxy.up();
@@ -65,12 +70,15 @@ describe("the runs CLI", () => {
     const invalid = await cli("start", "--step-delay", "999999").done;
     expect(invalid.code).toBe(4);
     expect(invalid.stderr).toContain("BAD_REQUEST");
+    const noToken = await runTs("src/cli/runs.ts", ["--url", api().server.url, "list"], { LIVE_RUNS_TOKEN: "" }).done;
+    expect(noToken.code).toBe(4);
+    expect(noToken.stderr).toContain("UNAUTHORIZED");
   });
 });
 
 describe("the example program", () => {
   it("starts a run against a live server and prints its events", async () => {
-    const { code, stdout } = await runTs("examples/start-and-watch.ts", [api().server.url, "0"]).done;
+    const { code, stdout } = await runTs("examples/start-and-watch.ts", [api().server.url, "0"], { LIVE_RUNS_TOKEN: token }).done;
     expect(code).toBe(0);
     const runId = /started run (\S+)/.exec(stdout)?.[1];
     expect(runId).toBeDefined();

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import WebSocket from "ws";
 import { describe, expect, it } from "vitest";
 import { runEvents, runOutbox, runs } from "../src/db/schema";
+import { SESSION_COOKIE } from "../src/server/auth/session-cookie";
 import { useTestServer } from "./support/fixture";
 
 const api = useTestServer();
@@ -61,13 +62,18 @@ describe("hostile input", () => {
   it("random payloads to every procedure over HTTP: only client errors, nothing written", async () => {
     const before = await tableCounts();
     const base = `${api().server.url}/api/trpc`;
+    const authorization = `Bearer ${await api().tokenFor("fuzzer")}`;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...PROCEDURES), hostileInput, fc.boolean(), async (path, input, asPost) => {
         if (path === "run.start" && isValidStart(input)) return;
         const encoded = encodeURIComponent(JSON.stringify(input));
         const response = asPost
-          ? await fetch(`${base}/${path}`, { method: "POST", body: JSON.stringify(input), headers: { "content-type": "application/json" } })
-          : await fetch(`${base}/${path}?input=${encoded}`);
+          ? await fetch(`${base}/${path}`, {
+              method: "POST",
+              body: JSON.stringify(input),
+              headers: { "content-type": "application/json", authorization },
+            })
+          : await fetch(`${base}/${path}?input=${encoded}`, { headers: { authorization } });
         await response.arrayBuffer();
         expect(acceptable(path, response.status), `${path} ${JSON.stringify(input)} → ${response.status}`).toBe(true);
       }),
@@ -79,11 +85,14 @@ describe("hostile input", () => {
   it("garbage bytes as HTTP bodies and query strings are client errors", async () => {
     const before = await tableCounts();
     const base = `${api().server.url}/api/trpc`;
+    const authorization = `Bearer ${await api().tokenFor("fuzzer")}`;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...PROCEDURES), fc.uint8Array({ minLength: 1, maxLength: 4096 }), fc.string(), async (path, body, query) => {
         if (path === "run.start" && parsesAsValidStart(body)) return;
-        const post = await fetch(`${base}/${path}`, { method: "POST", body, headers: { "content-type": "application/json" } });
-        const get = await fetch(`${base}/${path}?input=${encodeURIComponent(query)}&batch=${encodeURIComponent(query)}`);
+        const post = await fetch(`${base}/${path}`, { method: "POST", body, headers: { "content-type": "application/json", authorization } });
+        const get = await fetch(`${base}/${path}?input=${encodeURIComponent(query)}&batch=${encodeURIComponent(query)}`, {
+          headers: { authorization },
+        });
         await Promise.all([post.arrayBuffer(), get.arrayBuffer()]);
         expect(acceptable(path, post.status), `POST ${path} → ${post.status}`).toBe(true);
         expect(acceptable(path, get.status), `GET ${path} → ${get.status}`).toBe(true);
@@ -138,9 +147,11 @@ describe("hostile input", () => {
   });
 });
 
+/** A WebSocket with a valid session, so frames get past authentication to the input parsers. */
 function openSocket(url: string): Promise<WebSocket> {
+  const cookie = `${SESSION_COOKIE}=${api().server.services.auth.sessions.issue().value}`;
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
+    const socket = new WebSocket(url, { headers: { cookie } });
     socket.once("open", () => resolve(socket));
     socket.once("error", reject);
   });

@@ -69,7 +69,7 @@ describe("run integrity", () => {
 
   it("the database refuses a seq that was not reserved (gaps and duplicates)", async () => {
     const db = api().server.services.database.db;
-    const [run] = await db.insert(runs).values({ appPath: "/", stepDelayMs: 0, lastSeq: 1 }).returning();
+    const [run] = await db.insert(runs).values({ ownerId: "test-owner", appPath: "/", stepDelayMs: 0, lastSeq: 1 }).returning();
     const insert = (seq: number) =>
       db.insert(runEvents).values({ runId: run!.id, seq, ts: Date.now(), type: "RunStarted", source: "api" });
     await expect(insert(3)).rejects.toThrow();

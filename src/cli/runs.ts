@@ -8,12 +8,12 @@ import { formatEvent, formatRunRow, progressBar, RUN_TABLE_HEADER } from "./rend
 /** Exit codes: what a script calling `runs watch` can branch on. */
 export const EXIT = { succeeded: 0, failed: 1, usage: 2, cancelled: 3, error: 4 } as const;
 
-const USAGE = `usage: runs <command> [--url URL]
+const USAGE = `usage: runs <command> [--url URL] [--token TOKEN]
   start [--app-path PATH] [--step-delay MS] [--watch]   start a run (and watch it)
   watch <runId>                                         live timeline; exit 0 succeeded, 1 failed, 3 cancelled
   cancel <runId>                                        cancel a run, print its final state
   list [--limit N] [--cursor C]                         recent runs, newest first
-The server URL defaults to $LIVE_RUNS_URL or http://127.0.0.1:3000.`;
+The server URL defaults to $LIVE_RUNS_URL or http://127.0.0.1:3000; the API token (npm run tokens) to $LIVE_RUNS_TOKEN.`;
 
 class UsageError extends Error {}
 
@@ -25,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       url: { type: "string", default: process.env.LIVE_RUNS_URL ?? "http://127.0.0.1:3000" },
+      token: { type: "string", default: process.env.LIVE_RUNS_TOKEN },
       "app-path": { type: "string" },
       "step-delay": { type: "string" },
       watch: { type: "boolean", default: false },
@@ -51,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
   let connection = "connecting";
   const client = createRunsClient({
     url: values.url,
+    ...(values.token ? { token: values.token } : {}),
     onOpen: () => (connection = "live"),
     onClose: () => (connection = connection === "ended" ? "ended" : "reconnecting"),
   });

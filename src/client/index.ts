@@ -15,11 +15,18 @@ export type { Run, RunEvent } from "../server/runs/types";
 export interface RunsClientOptions {
   /** Base URL of a live runs server, e.g. http://127.0.0.1:3000 */
   url: string;
+  /** API token (see `npm run tokens`): sent as a Bearer header over HTTP and in the WebSocket's connectionParams. */
+  token?: string;
   /** Delay before reconnect attempt n (0-based); defaults to tRPC's capped exponential backoff. */
   retryDelayMs?: (attempt: number) => number;
   /** Connection state changes of the WebSocket (subscriptions resume by themselves on reopen). */
   onOpen?: () => void;
   onClose?: () => void;
+  /**
+   * Extra headers for every HTTP request and the WebSocket handshake, e.g. a browser session's
+   * Cookie for a program acting in that session, or what an authenticating proxy needs.
+   */
+  headers?: Record<string, string>;
   /** WebSocket implementation; defaults to the `ws` package. */
   WebSocket?: new (url: string | URL, protocols?: string | string[]) => WebSocket;
 }
@@ -38,9 +45,23 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
   const base = new URL("/api/trpc", options.url);
   const wsUrl = new URL(base);
   wsUrl.protocol = base.protocol === "https:" ? "wss:" : "ws:";
+  const headers = {
+    ...options.headers,
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+  };
+  const handshakeHeaders = options.headers;
+  // The `ws` package takes handshake headers as a constructor option that tRPC does not pass.
+  const DefaultWebSocket = handshakeHeaders
+    ? class extends WebSocket {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols, { headers: handshakeHeaders });
+        }
+      }
+    : WebSocket;
   const wsClient = createWSClient({
     url: wsUrl.toString(),
-    WebSocket: (options.WebSocket ?? WebSocket) as unknown as typeof globalThis.WebSocket,
+    WebSocket: (options.WebSocket ?? DefaultWebSocket) as unknown as typeof globalThis.WebSocket,
+    ...(options.token ? { connectionParams: { token: options.token } } : {}),
     ...(options.retryDelayMs ? { retryDelayMs: options.retryDelayMs } : {}),
     ...(options.onOpen ? { onOpen: options.onOpen } : {}),
     ...(options.onClose ? { onClose: options.onClose } : {}),
@@ -52,7 +73,7 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
       splitLink({
         condition: (op) => op.type === "subscription",
         true: wsLink({ client: wsClient }),
-        false: httpBatchLink({ url: base.toString() }),
+        false: httpBatchLink({ url: base.toString(), headers }),
       }),
     ],
   });

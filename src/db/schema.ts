@@ -21,6 +21,8 @@ export const runs = pgTable(
   "runs",
   {
     id: uuid("id").primaryKey().defaultRandom(),
+    // Who may see and cancel the run: an anonymous browser session ("anon:<uuid>") or a token's owner.
+    ownerId: text("owner_id").notNull(),
     status: text("status", { enum: ["queued", "running", "succeeded", "failed", "cancelled"] })
       .notNull()
       .default("queued"),
@@ -37,7 +39,8 @@ export const runs = pgTable(
     leaseExpiresAt: timestampMs("lease_expires_at"),
   },
   (t) => [
-    index("runs_created_at_id_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("runs_owner_created_at_id_idx").on(t.ownerId, t.createdAt.desc(), t.id.desc()),
+    index("runs_owner_active_idx").on(t.ownerId).where(sql`${t.status} in ('queued', 'running')`),
     index("runs_queued_idx").on(t.createdAt).where(sql`${t.status} = 'queued'`),
     index("runs_running_lease_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
   ],
@@ -88,6 +91,22 @@ export const runOutbox = pgTable(
     }).onDelete("cascade"),
   ],
 );
+
+/** API tokens for programs; only a SHA-256 of the secret is stored. */
+export const apiTokens = pgTable("api_tokens", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  ownerId: text("owner_id").notNull(),
+  label: text("label").notNull().default(""),
+  secretHash: text("secret_hash").notNull().unique(),
+  createdAt: timestampMs("created_at").notNull().defaultNow(),
+  revokedAt: timestampMs("revoked_at"),
+});
+
+/** Server-wide settings shared by every instance, e.g. the session signing secret. */
+export const serverSettings = pgTable("server_settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});
 
 export type RunRow = typeof runs.$inferSelect;
 export type RunEventRow = typeof runEvents.$inferSelect;

@@ -1,9 +1,12 @@
 import type { WebSocket } from "ws";
 import type { Database } from "../db/client";
+import type { Caller } from "./auth/owner";
+import type { SessionCookies } from "./auth/session-cookie";
 import type { RunExecutor } from "./executor/executor";
 import type { Logger } from "./log";
 import type { RunEventFanout } from "./outbox/fanout";
 import type { OutboxPoller } from "./outbox/poller";
+import type { OwnerLimits } from "./runs/start-within-limits";
 
 export interface ConnectionLimits {
   /** Open subscriptions one WebSocket may hold; more are TOO_MANY_REQUESTS. */
@@ -23,6 +26,16 @@ export interface Services {
   log: Logger;
   cancelSettleTimeoutMs: number;
   limits: ConnectionLimits;
+  ownerLimits: OwnerLimits;
+  auth: AuthSettings;
+}
+
+export interface AuthSettings {
+  sessions: SessionCookies;
+  /** Browser origins besides the server's own that may call the API. */
+  allowedOrigins: readonly string[];
+  /** Mark the session cookie Secure (serve over HTTPS). */
+  secureCookies: boolean;
 }
 
 /** Per-WebSocket state, shared by every subscription on that socket. */
@@ -33,6 +46,7 @@ export interface ConnectionState {
 
 export interface Context {
   services: Services;
+  caller: Caller;
   /** Null for HTTP requests. */
   connection: ConnectionState | null;
 }

@@ -29,6 +29,13 @@ const server = await startServer({
   },
   outbox: { pollMs: env.OUTBOX_POLL_MS, batchSize: env.OUTBOX_BATCH_SIZE },
   shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  ownerLimits: { startsPerMinute: env.RUN_STARTS_PER_MINUTE, activeRunsPerOwner: env.ACTIVE_RUNS_PER_OWNER },
+  auth: {
+    ...(env.SESSION_SECRET ? { sessionSecret: env.SESSION_SECRET } : {}),
+    sessionMaxAgeMs: env.SESSION_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,
+    allowedOrigins: env.ALLOWED_ORIGINS,
+    secureCookies: env.SECURE_COOKIES,
+  },
   limits: {
     subscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
     socketBufferBytes: env.WS_MAX_BUFFERED_BYTES,

@@ -13,9 +13,14 @@ import { canonicalPlan, type PlanNode } from "./executor/plan";
 import type { Logger } from "./log";
 import { RunEventFanout } from "./outbox/fanout";
 import { OutboxPoller } from "./outbox/poller";
+import { identifyCaller, originAllowed } from "./auth/owner";
+import { readCookie, SESSION_COOKIE, SessionCookies, sessionCookieHeader } from "./auth/session-cookie";
+import { loadSessionSecret } from "./auth/session-secret";
+import { databaseUnavailableError, isDatabaseUnavailable } from "./db-errors";
 import { checkReadiness } from "./health";
 import { createMetrics } from "./metrics";
 import { appRouter } from "./routers/_app";
+import type { OwnerLimits } from "./runs/start-within-limits";
 
 export const TRPC_PATH = "/api/trpc";
 
@@ -39,6 +44,14 @@ export interface ServerOptions {
   inboxCapacity?: number;
   cancelSettleTimeoutMs?: number;
   limits?: Partial<ConnectionLimits> & { messageBytes?: number };
+  ownerLimits?: Partial<OwnerLimits>;
+  auth?: {
+    /** Signs session cookies; when absent, a secret generated once and kept in the database. */
+    sessionSecret?: string;
+    sessionMaxAgeMs?: number;
+    allowedOrigins?: readonly string[];
+    secureCookies?: boolean;
+  };
   shutdownGraceMs: number;
 }
 
@@ -96,8 +109,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       subscriptionsPerConnection: options.limits?.subscriptionsPerConnection ?? 100,
       socketBufferBytes: options.limits?.socketBufferBytes ?? 4 * 1024 * 1024,
     },
+    ownerLimits: {
+      startsPerMinute: options.ownerLimits?.startsPerMinute ?? 120,
+      activeRunsPerOwner: options.ownerLimits?.activeRunsPerOwner ?? 50,
+    },
+    auth: {
+      sessions: new SessionCookies(
+        await loadSessionSecret(database.db, options.auth?.sessionSecret),
+        options.auth?.sessionMaxAgeMs ?? 30 * 24 * 60 * 60 * 1000,
+      ),
+      allowedOrigins: options.auth?.allowedOrigins ?? [],
+      secureCookies: options.auth?.secureCookies ?? false,
+    },
   };
-  const createContext = (): Context => ({ services, connection: null });
+  const { sessions, allowedOrigins, secureCookies } = services.auth;
+  // Looking up a token needs the database: an outage is a 503 here too, not an internal error.
+  const identify = (req: http.IncomingMessage, connectionToken?: string) =>
+    identifyCaller(database.db, sessions, req.headers, connectionToken).catch((error: unknown) => {
+      throw isDatabaseUnavailable(error) ? databaseUnavailableError(error) : error;
+    });
+  const createContext = async ({ req }: { req: http.IncomingMessage }): Promise<Context> => ({
+    services,
+    connection: null,
+    caller: await identify(req),
+  });
 
   const trpcHttp = createHTTPHandler({
     router: appRouter,
@@ -117,9 +152,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (path === "/healthz") sendJson(res, 200, { status: "ok" });
     else if (path === "/readyz") void sendReadiness(res);
     else if (path === "/metrics") void sendMetrics(res);
+    else if (isTrpcPath(req.url) && !originAllowed(req.headers, allowedOrigins)) refuseOrigin(res);
     else if (isTrpcPath(req.url) && callsSubscription(req.url!)) refuseSubscriptionOverHttp(res);
     else if (isTrpcPath(req.url)) trpcHttp(req, res);
-    else if (nextRequests) void nextRequests(req, res);
+    else if (nextRequests) {
+      ensureSession(req, res);
+      void nextRequests(req, res);
+    }
     else {
       res.statusCode = 404;
       res.end("not found");
@@ -132,9 +171,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     wss,
     router: appRouter,
     // Called once per WebSocket connection: its state is shared by that socket's subscriptions.
-    createContext: ({ res }: CreateWSSContextFnOptions): Context => ({
+    createContext: async ({ req, res, info }: CreateWSSContextFnOptions): Promise<Context> => ({
       services,
       connection: { socket: res as WebSocket, subscriptions: 0 },
+      caller: await identify(req, info.connectionParams?.token),
     }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     onError: ({ error, path }) => {
@@ -142,10 +182,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   });
   server.on("upgrade", (req, socket, head) => {
-    if (isTrpcPath(req.url)) wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+    if (isTrpcPath(req.url) && !originAllowed(req.headers, allowedOrigins)) {
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+    } else if (isTrpcPath(req.url)) wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
     else if (nextUpgrades.listenerCount("upgrade") > 0) nextUpgrades.emit("upgrade", req, socket, head);
     else socket.destroy();
   });
+
+  /** Page requests without a valid session get a new anonymous one: no sign-up to try the app. */
+  function ensureSession(req: http.IncomingMessage, res: http.ServerResponse) {
+    if (req.url?.startsWith("/_next/") || sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE))) return;
+    const session = sessions.issue();
+    res.setHeader("Set-Cookie", sessionCookieHeader(session.value, session.maxAgeSeconds, secureCookies));
+  }
 
   async function sendReadiness(res: http.ServerResponse) {
     const readiness = await checkReadiness({ db: database.db, outboxRunning: () => outbox.isRunning, timeoutMs: 2_000 });
@@ -205,6 +254,12 @@ function callsSubscription(url: string): boolean {
 
 // Subscriptions are served over the WebSocket only, where per-connection limits apply; tRPC would
 // otherwise also stream them over HTTP (SSE), past those limits.
+function refuseOrigin(res: http.ServerResponse): void {
+  sendJson(res, 403, {
+    error: { message: "This origin may not call the API", code: -32003, data: { code: "FORBIDDEN", httpStatus: 403 } },
+  });
+}
+
 function refuseSubscriptionOverHttp(res: http.ServerResponse): void {
   sendJson(res, 405, {
     error: {

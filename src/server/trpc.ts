@@ -1,4 +1,4 @@
-import { initTRPC } from "@trpc/server";
+import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
 import { databaseUnavailableError, isDatabaseUnavailable } from "./db-errors";
 
@@ -37,4 +37,17 @@ export async function* mapDatabaseOutage<T>(source: AsyncIterable<T>): AsyncGene
 
 export const createTRPCRouter = t.router;
 export const publicProcedure = t.procedure.use(databaseOutageAsUnavailable);
+
+const UNAUTHORIZED_MESSAGES = {
+  missing: "Sign in: open the app in a browser for a session, or send an API token (Authorization: Bearer …)",
+  "invalid token": "The API token is unknown or revoked",
+  "invalid session": "The session has expired or is not valid; reload the app for a new one",
+} as const;
+
+/** Procedures that act for an owner: their runs, and only theirs. */
+export const ownerProcedure = publicProcedure.use(({ ctx, next }) => {
+  const { caller } = ctx;
+  if (caller.ownerId === null) throw new TRPCError({ code: "UNAUTHORIZED", message: UNAUTHORIZED_MESSAGES[caller.problem] });
+  return next({ ctx: { ownerId: caller.ownerId } });
+});
 export const createCallerFactory = t.createCallerFactory;

@@ -1,9 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { createRunsClient, type RunsClient } from "../../src/client";
+import { openDatabase } from "../../src/db/client";
+import { createApiToken } from "../../src/server/auth/api-tokens";
+import { TEST_OWNER } from "./test-server";
 
 export interface ServerProcess {
   url: string;
+  /** An API token for TEST_OWNER, which client() uses. */
+  token: string;
   instanceId: string;
   pid: number;
   /** Log lines (JSON) the process printed so far. */
@@ -54,15 +59,17 @@ export async function spawnServer(databaseUrl: string, env: Record<string, strin
     });
   });
   const { url, instanceId } = await listening;
+  const token = await createTokenOn(databaseUrl, TEST_OWNER);
   const clients: RunsClient[] = [];
   const closeClients = () => Promise.all(clients.splice(0).map((c) => c.close()));
   return {
     url,
+    token,
     instanceId,
     pid: child.pid!,
     logs,
     client() {
-      const client = createRunsClient({ url, retryDelayMs: () => 100 });
+      const client = createRunsClient({ url, token, retryDelayMs: () => 100 });
       clients.push(client);
       return client;
     },
@@ -81,6 +88,15 @@ export async function spawnServer(databaseUrl: string, env: Record<string, strin
 async function killAndWait(child: ChildProcess, signal: NodeJS.Signals, exited: Promise<number | null>) {
   if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   return exited;
+}
+
+async function createTokenOn(databaseUrl: string, ownerId: string): Promise<string> {
+  const database = openDatabase({ kind: "postgres", url: databaseUrl, poolMax: 1 });
+  try {
+    return (await createApiToken(database.db, ownerId)).secret;
+  } finally {
+    await database.close();
+  }
 }
 
 function parseLog(line: string): Record<string, unknown> | null {

@@ -1,21 +1,30 @@
 import { tracked, TRPCError } from "@trpc/server";
 import { z } from "zod";
+import type { Db } from "../../db/client";
 import { streamActivity } from "../runs/activity";
 import { cancelRun } from "../runs/cancel";
 import { decodeListCursor, encodeListCursor } from "../runs/list-cursor";
-import { findRun, listRuns } from "../runs/queries";
-import { startRun } from "../runs/start";
+import { findOwnedRun, listRuns } from "../runs/queries";
+import { startRunWithinLimits } from "../runs/start-within-limits";
 import { streamRunEvents } from "../runs/stream";
+import type { Run } from "../runs/types";
 import { withinConnectionLimits } from "../subscription-limits";
-import { createTRPCRouter, mapDatabaseOutage, publicProcedure } from "../trpc";
+import { createTRPCRouter, mapDatabaseOutage, ownerProcedure } from "../trpc";
 
 const runIdInput = z.object({ runId: z.guid() });
 
 export const DEFAULT_APP_PATH = "/";
 export const DEFAULT_STEP_DELAY_MS = 500;
 
+/** Someone else's run answers exactly like a missing one, so ids cannot be probed. */
+async function ownedRun(db: Db, runId: string, ownerId: string): Promise<Run> {
+  const run = await findOwnedRun(db, runId, ownerId);
+  if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `run ${runId} not found` });
+  return run;
+}
+
 export const runRouter = createTRPCRouter({
-  start: publicProcedure
+  start: ownerProcedure
     .input(
       z
         .object({
@@ -25,18 +34,24 @@ export const runRouter = createTRPCRouter({
         .optional(),
     )
     .mutation(async ({ ctx, input }) => {
-      const { database, onAppended, executor } = ctx.services;
-      const run = await startRun(database.db, {
-        appPath: input?.appPath ?? DEFAULT_APP_PATH,
-        stepDelayMs: input?.stepDelayMs ?? DEFAULT_STEP_DELAY_MS,
-      });
+      const { database, onAppended, executor, ownerLimits } = ctx.services;
+      const run = await startRunWithinLimits(
+        database.db,
+        {
+          ownerId: ctx.ownerId,
+          appPath: input?.appPath ?? DEFAULT_APP_PATH,
+          stepDelayMs: input?.stepDelayMs ?? DEFAULT_STEP_DELAY_MS,
+        },
+        ownerLimits,
+      );
       onAppended();
       executor.wake();
       return run;
     }),
 
-  cancel: publicProcedure.input(runIdInput).mutation(({ ctx, input }) => {
+  cancel: ownerProcedure.input(runIdInput).mutation(async ({ ctx, input }) => {
     const { database, fanout, onAppended, executor, cancelSettleTimeoutMs } = ctx.services;
+    await ownedRun(database.db, input.runId, ctx.ownerId);
     return cancelRun(
       {
         db: database.db,
@@ -49,13 +64,9 @@ export const runRouter = createTRPCRouter({
     );
   }),
 
-  get: publicProcedure.input(runIdInput).query(async ({ ctx, input }) => {
-    const run = await findRun(ctx.services.database.db, input.runId);
-    if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `run ${input.runId} not found` });
-    return run;
-  }),
+  get: ownerProcedure.input(runIdInput).query(({ ctx, input }) => ownedRun(ctx.services.database.db, input.runId, ctx.ownerId)),
 
-  list: publicProcedure
+  list: ownerProcedure
     .input(
       z
         .object({
@@ -67,11 +78,11 @@ export const runRouter = createTRPCRouter({
     .query(async ({ ctx, input }) => {
       const after = input.cursor ? decodeListCursor(input.cursor) : null;
       if (input.cursor && !after) throw new TRPCError({ code: "BAD_REQUEST", message: "invalid cursor" });
-      const page = await listRuns(ctx.services.database.db, input.limit, after);
+      const page = await listRuns(ctx.services.database.db, ctx.ownerId, input.limit, after);
       return { items: page.items, nextCursor: page.next ? encodeListCursor(page.next) : null };
     }),
 
-  events: publicProcedure
+  events: ownerProcedure
     .input(
       z.object({
         runId: z.guid(),
@@ -83,14 +94,18 @@ export const runRouter = createTRPCRouter({
     .subscription(async function* ({ ctx, input, signal }) {
       const afterSeq = input.lastEventId ? Number(input.lastEventId) : (input.fromSeq ?? 0);
       const { database, fanout } = ctx.services;
-      const events = streamRunEvents({ db: database.db, fanout }, input.runId, afterSeq, signal);
-      for await (const event of withinConnectionLimits(ctx, mapDatabaseOutage(events))) {
+      const owned = async function* () {
+        await ownedRun(database.db, input.runId, ctx.ownerId);
+        yield* streamRunEvents({ db: database.db, fanout }, input.runId, afterSeq, signal);
+      };
+      for await (const event of withinConnectionLimits(ctx, mapDatabaseOutage(owned()))) {
         yield tracked(String(event.seq), event);
       }
     }),
 
-  /** Every run's events as they are published, for live run lists; `resync` asks for a refetch. */
-  activity: publicProcedure.subscription(async function* ({ ctx, signal }) {
-    yield* withinConnectionLimits(ctx, streamActivity(ctx.services.fanout, signal));
+  /** The caller's runs' events as they are published, for live run lists; `resync` asks for a refetch. */
+  activity: ownerProcedure.subscription(async function* ({ ctx, signal }) {
+    const { database, fanout } = ctx.services;
+    yield* withinConnectionLimits(ctx, mapDatabaseOutage(streamActivity(database.db, fanout, ctx.ownerId, signal)));
   }),
 });

@@ -14,6 +14,15 @@ export async function findRun(db: Db, runId: string): Promise<Run | null> {
   return row ? toRun(row) : null;
 }
 
+/** The run if `ownerId` owns it; null when it does not exist or is someone else's (callers cannot tell which). */
+export async function findOwnedRun(db: Db, runId: string, ownerId: string): Promise<Run | null> {
+  const [row] = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.id, runId), eq(runs.ownerId, ownerId)));
+  return row ? toRun(row) : null;
+}
+
 /** Events with seq > afterSeq, in seq order, at most `limit` of them. */
 export async function readEventsAfter(db: Db, runId: string, afterSeq: number, limit: number): Promise<RunEvent[]> {
   const rows = await db
@@ -31,14 +40,22 @@ export interface ListCursor {
   id: string;
 }
 
-export async function listRuns(db: Db, limit: number, after: ListCursor | null): Promise<{ items: Run[]; next: ListCursor | null }> {
+export async function listRuns(
+  db: Db,
+  ownerId: string,
+  limit: number,
+  after: ListCursor | null,
+): Promise<{ items: Run[]; next: ListCursor | null }> {
   const rows = await db
     .select()
     .from(runs)
     .where(
-      after
-        ? or(lt(runs.createdAt, after.createdAt), and(eq(runs.createdAt, after.createdAt), lt(runs.id, after.id)))
-        : undefined,
+      and(
+        eq(runs.ownerId, ownerId),
+        after
+          ? or(lt(runs.createdAt, after.createdAt), and(eq(runs.createdAt, after.createdAt), lt(runs.id, after.id)))
+          : undefined,
+      ),
     )
     .orderBy(desc(runs.createdAt), desc(runs.id))
     .limit(limit + 1);

@@ -5,6 +5,7 @@ import { queryRows } from "./queries";
 import type { Run } from "./types";
 
 export interface StartRunInput {
+  ownerId: string;
   appPath: string;
   stepDelayMs: number;
 }
@@ -19,7 +20,8 @@ export async function startRun(db: Db, input: StartRunInput): Promise<Run> {
   const [created] = await queryRows<{ id: string; created_ms: number }>(
     db,
     sql`with run as (
-          insert into runs (app_path, step_delay_ms, last_seq) values (${input.appPath}, ${input.stepDelayMs}, 1)
+          insert into runs (owner_id, app_path, step_delay_ms, last_seq)
+          values (${input.ownerId}, ${input.appPath}, ${input.stepDelayMs}, 1)
           returning id, created_at
         ), event as (
           insert into run_events (run_id, seq, ts, type, source)

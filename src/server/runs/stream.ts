@@ -7,6 +7,34 @@ import { isTerminal, type RunEvent } from "./types";
 // Large enough to make backfill cheap per row, small enough to start yielding quickly.
 const BACKFILL_PAGE_SIZE = 1000;
 
+type ReadEvents = typeof readEventsAfter;
+
+const pendingReads = new WeakMap<ReadEvents, WeakMap<Db, Map<string, Promise<RunEvent[]>>>>();
+
+/**
+ * Subscribers of one run that attach (or resync) in the same turn of the event loop ask for the
+ * same rows: a thousand viewers opening a popular run, or every subscriber after the listener
+ * reconnected. They share one query instead of queueing a thousand identical ones for the pool.
+ * The query is issued after that turn, so it still starts after every sharer attached its inbox.
+ */
+function sharedRead(read: ReadEvents, db: Db, runId: string, afterSeq: number, limit: number): Promise<RunEvent[]> {
+  let byDb = pendingReads.get(read);
+  if (!byDb) pendingReads.set(read, (byDb = new WeakMap()));
+  let pending = byDb.get(db);
+  if (!pending) byDb.set(db, (pending = new Map<string, Promise<RunEvent[]>>()));
+  const key = `${runId}:${afterSeq}:${limit}`;
+  let page = pending.get(key);
+  if (!page) {
+    const inFlight = pending;
+    page = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      inFlight.delete(key);
+      return read(db, runId, afterSeq, limit);
+    });
+    pending.set(key, page);
+  }
+  return page;
+}
+
 /**
  * Yields a run's events with seq > afterSeq: the backfill from the table, then live events, each
  * exactly once and in seq order, and returns after RunFinished. The live listener is attached
@@ -23,7 +51,8 @@ export async function* streamRunEvents(
   afterSeq: number,
   signal?: AbortSignal,
 ): AsyncGenerator<RunEvent, void, undefined> {
-  const readEvents = deps.readEvents ?? readEventsAfter;
+  const read = deps.readEvents ?? readEventsAfter;
+  const readEvents = (afterSeq: number) => sharedRead(read, deps.db, runId, afterSeq, BACKFILL_PAGE_SIZE);
   const inbox = deps.fanout.subscribe(runId);
   try {
     let lastSent = afterSeq;
@@ -32,12 +61,12 @@ export async function* streamRunEvents(
     // Reads the table from lastSent on: the backfill, and whenever live delivery has a gap. While
     // a full page is being yielded, the next one is already being read.
     async function* catchUp(firstPage?: RunEvent[]): AsyncGenerator<RunEvent, void, undefined> {
-      let page = firstPage ?? (await readEvents(deps.db, runId, lastSent, BACKFILL_PAGE_SIZE));
+      let page = firstPage ?? (await readEvents(lastSent));
       for (;;) {
         const last = page.at(-1);
         const nextPage =
           page.length === BACKFILL_PAGE_SIZE && last && last.type !== "RunFinished"
-            ? readEvents(deps.db, runId, last.seq, BACKFILL_PAGE_SIZE)
+            ? readEvents(last.seq)
             : null;
         nextPage?.catch(() => {}); // awaited below unless the subscriber leaves first
         for (const event of page) {
@@ -50,7 +79,7 @@ export async function* streamRunEvents(
       }
     }
 
-    const firstPage = await readEvents(deps.db, runId, afterSeq, BACKFILL_PAGE_SIZE);
+    const firstPage = await readEvents(afterSeq);
     if (firstPage.length > 0) {
       yield* catchUp(firstPage);
     } else {

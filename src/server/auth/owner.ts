@@ -1,0 +1,40 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Db } from "../../db/client";
+import { ownerOfApiToken } from "./api-tokens";
+import { readCookie, SESSION_COOKIE, type SessionCookies } from "./session-cookie";
+
+/** Who is calling: an owner id, or why there is none. */
+export type Caller = { ownerId: string } | { ownerId: null; problem: "missing" | "invalid token" | "invalid session" };
+
+/**
+ * A bearer token (HTTP header, or `token` in the WebSocket's connectionParams) wins over the
+ * session cookie; a token that is present but wrong or revoked is refused, not ignored.
+ */
+export async function identifyCaller(
+  db: Db,
+  sessions: SessionCookies,
+  headers: IncomingHttpHeaders,
+  connectionToken?: string,
+): Promise<Caller> {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1] ?? connectionToken;
+  if (bearer) {
+    const ownerId = await ownerOfApiToken(db, bearer);
+    return ownerId ? { ownerId } : { ownerId: null, problem: "invalid token" };
+  }
+  const cookie = readCookie(headers.cookie, SESSION_COOKIE);
+  if (cookie === undefined) return { ownerId: null, problem: "missing" };
+  const ownerId = sessions.verify(cookie);
+  return ownerId ? { ownerId } : { ownerId: null, problem: "invalid session" };
+}
+
+/** Browsers send Origin; it must be this server's own origin or one configured as allowed. */
+export function originAllowed(headers: IncomingHttpHeaders, allowedOrigins: readonly string[]): boolean {
+  const origin = headers.origin;
+  if (origin === undefined) return true; // not a browser: programs authenticate with tokens
+  if (allowedOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === headers.host;
+  } catch {
+    return false;
+  }
+}
