@@ -10,7 +10,14 @@ export interface BenchOptions {
   adminUrl: string;
   /** Settings of every server the bench starts (the seed variant adds its own outbox knob). */
   serverEnv: Record<string, string>;
-  latency: { singleRuns: number; singleStepDelayMs: number; concurrentRuns: number; concurrentStepDelayMs: number; waves: number };
+  latency: {
+    singleRuns: number;
+    singleStepDelayMs: number;
+    concurrentRuns: number;
+    /** One measurement per step delay: the API default (500 ms), and a heavier load. */
+    concurrentStepDelaysMs: number[];
+    waves: number;
+  };
   throughput: { clients: number; inFlightPerClient: number; warmupMs: number; measureMs: number };
   fanout: {
     subscribers: number[];
@@ -93,7 +100,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       singleRuns: full ? 100 : 30,
       singleStepDelayMs: 20,
       concurrentRuns: 100,
-      concurrentStepDelayMs: 100,
+      concurrentStepDelaysMs: [500, 100],
       waves: full ? 3 : 1,
     },
     throughput: {

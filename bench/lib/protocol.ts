@@ -22,7 +22,7 @@ export interface LatencyConfig {
   staggerMs: number;
 }
 export interface LatencyResult {
-  /** Milliseconds from event ts (taken at append) to arrival, for events appended after the subscription started. */
+  /** Milliseconds from event ts (taken at append, +0.5 ms truncation) to arrival, for events appended after the subscription started. */
   samples: number[];
   runs: number;
   events: number;

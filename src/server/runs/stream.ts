@@ -65,9 +65,7 @@ export async function* streamRunEvents(
       for (;;) {
         const last = page.at(-1);
         const nextPage =
-          page.length === BACKFILL_PAGE_SIZE && last && last.type !== "RunFinished"
-            ? readEvents(last.seq)
-            : null;
+          page.length === BACKFILL_PAGE_SIZE && last && last.type !== "RunFinished" ? readEvents(last.seq) : null;
         nextPage?.catch(() => {}); // awaited below unless the subscriber leaves first
         for (const event of page) {
           lastSent = event.seq;
