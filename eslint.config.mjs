@@ -2,7 +2,9 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".next/", ".data/", "drizzle/", "next-env.d.ts", "playwright-report/", "test-results/"] },
+  {
+    ignores: ["node_modules/", ".next/", ".data/", "drizzle/", "next-env.d.ts", "playwright-report/", "test-results/"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -27,16 +27,22 @@ export const test = base.extend<Fixtures>({
       const lines: string[] = [];
       const log = (line: string) => lines.push(`+${Date.now() - started} ms ${line}`);
       page.on("console", (message) => {
-        if (message.type() === "error" || message.type() === "warning") log(`console.${message.type()}: ${message.text()}`);
+        if (message.type() === "error" || message.type() === "warning")
+          log(`console.${message.type()}: ${message.text()}`);
       });
       page.on("pageerror", (error) => log(`page error: ${error.message}`));
-      page.on("requestfailed", (request) => log(`request failed: ${request.url()} ${request.failure()?.errorText ?? ""}`));
+      page.on("requestfailed", (request) =>
+        log(`request failed: ${request.url()} ${request.failure()?.errorText ?? ""}`),
+      );
       page.on("response", (response) => {
         if (response.status() >= 400) log(`HTTP ${response.status()}: ${response.url()}`);
       });
       await provide();
       if (testInfo.status !== testInfo.expectedStatus) {
-        await testInfo.attach("browser-log", { body: lines.join("\n") || "(nothing logged)", contentType: "text/plain" });
+        await testInfo.attach("browser-log", {
+          body: lines.join("\n") || "(nothing logged)",
+          contentType: "text/plain",
+        });
       }
     },
     { auto: true },

@@ -1,7 +1,11 @@
 import { expect, test } from "./fixtures";
 import { outcome } from "./support/run-page";
 
-test("a second browser (another session) can neither open nor list the first one's run", async ({ page, api, browser }) => {
+test("a second browser (another session) can neither open nor list the first one's run", async ({
+  page,
+  api,
+  browser,
+}) => {
   const run = await api.run.start.mutate({ appPath: "/apps/private", stepDelayMs: 0 });
   await page.goto(`/runs/${run.id}`);
   await expect(outcome(page)).toContainText("Run succeeded");

@@ -5,7 +5,10 @@ test("a run started through the tRPC client appears in the list and updates live
   await expect(page.getByRole("status", { name: "Live updates" })).toHaveText("Live");
 
   const run = await api.run.start.mutate({ appPath: "/apps/started-elsewhere", stepDelayMs: 600 });
-  const row = page.getByRole("list", { name: "Recent runs" }).getByRole("listitem").filter({ hasText: run.id.slice(0, 8) });
+  const row = page
+    .getByRole("list", { name: "Recent runs" })
+    .getByRole("listitem")
+    .filter({ hasText: run.id.slice(0, 8) });
   await expect(row).toContainText("/apps/started-elsewhere");
   await expect(row).toContainText("Running");
   await expect(row).toContainText("Succeeded");

@@ -7,7 +7,9 @@ import { runEventsRequests, type SubscriptionRequest } from "./support/trpc-fram
 test("reloading mid-run shows the same timeline and continues live from the last event", async ({ page, api }) => {
   const run = await api.run.start.mutate({ appPath: "/apps/reload", stepDelayMs: 700 });
   const requests: SubscriptionRequest[] = [];
-  page.on("websocket", (socket) => socket.on("framesent", ({ payload }) => requests.push(...runEventsRequests(payload))));
+  page.on("websocket", (socket) =>
+    socket.on("framesent", ({ payload }) => requests.push(...runEventsRequests(payload))),
+  );
 
   await page.goto(`/runs/${run.id}`);
   await waitForSeq(page, 4);

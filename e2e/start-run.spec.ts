@@ -36,7 +36,10 @@ test("a run started from the form shows all 13 events and succeeds", async ({ pa
 
   const runId = page.url().split("/").at(-1)!;
   await page.getByRole("link", { name: "All runs" }).click();
-  const row = page.getByRole("list", { name: "Recent runs" }).getByRole("listitem").filter({ hasText: runId.slice(0, 8) });
+  const row = page
+    .getByRole("list", { name: "Recent runs" })
+    .getByRole("listitem")
+    .filter({ hasText: runId.slice(0, 8) });
   await expect(row).toContainText("Succeeded");
   await expect(row).toContainText("13 events");
   await expect(row).toContainText("/apps/checkout");

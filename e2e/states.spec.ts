@@ -16,7 +16,13 @@ test("the run page shows a loading state, then an error the user can retry", asy
         status: 503,
         contentType: "application/json",
         body: JSON.stringify([
-          { error: { message: "database unavailable", code: -32603, data: { code: "SERVICE_UNAVAILABLE", httpStatus: 503 } } },
+          {
+            error: {
+              message: "database unavailable",
+              code: -32603,
+              data: { code: "SERVICE_UNAVAILABLE", httpStatus: 503 },
+            },
+          },
         ]),
       });
     },

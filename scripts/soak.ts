@@ -35,7 +35,11 @@ const inspect = database.open();
 const live: ServerProcess[] = [];
 const spawn = async () => {
   // One owner starts every run, far faster than the per-owner limits allow a person to.
-  const server = await spawnServer(database.url!, { ...FAST_LEASES, RUN_STARTS_PER_MINUTE: "1000000", ACTIVE_RUNS_PER_OWNER: "1000000" });
+  const server = await spawnServer(database.url!, {
+    ...FAST_LEASES,
+    RUN_STARTS_PER_MINUTE: "1000000",
+    ACTIVE_RUNS_PER_OWNER: "1000000",
+  });
   live.push(server);
   return server;
 };
@@ -98,7 +102,10 @@ let incomplete = 0;
 let executorLost = 0;
 let lastRecovery = 0;
 for (const entry of watches) {
-  const stored = await inspect.db.select({ seq: runEvents.seq }).from(runEvents).where(eq(runEvents.runId, entry.runId));
+  const stored = await inspect.db
+    .select({ seq: runEvents.seq })
+    .from(runEvents)
+    .where(eq(runEvents.runId, entry.runId));
   const seen = new Set(entry.received.map((e) => e.seq));
   duplicates += entry.received.length - seen.size;
   lost += stored.filter((row) => !seen.has(row.seq)).length;

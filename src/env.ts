@@ -31,15 +31,26 @@ const envSchema = z.object({
   ALLOWED_ORIGINS: z
     .string()
     .default("")
-    .transform((list) => list.split(",").map((origin) => origin.trim()).filter(Boolean)),
-  SECURE_COOKIES: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
+    .transform((list) =>
+      list
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  SECURE_COOKIES: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
   RUN_STARTS_PER_MINUTE: intFromEnv(1, 1_000_000, 120),
   ACTIVE_RUNS_PER_OWNER: intFromEnv(1, 1_000_000, 50),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: intFromEnv(1, 10_000, 100),
   WS_MAX_BUFFERED_BYTES: intFromEnv(65_536, 1_073_741_824, 4_194_304),
   WS_MAX_MESSAGE_BYTES: intFromEnv(1_024, 16_777_216, 65_536),
   /** "false" serves only the API (/api/trpc): for headless instances that browsers never reach. */
-  SERVE_PAGES: z.enum(["true", "false"]).default("true").transform((value) => value === "true"),
+  SERVE_PAGES: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((value) => value === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 

@@ -47,7 +47,11 @@ describe("owners", () => {
     expect((await bob.run.list.query()).items).toEqual([]);
     // The same answer as for a run that does not exist at all.
     const unknown = "6f1c2a52-0000-4000-8000-000000000000";
-    const messageOf = (call: Promise<unknown>) => call.then(() => "no error", (e: Error) => e.message);
+    const messageOf = (call: Promise<unknown>) =>
+      call.then(
+        () => "no error",
+        (e: Error) => e.message,
+      );
     const foreignError = await messageOf(bob.run.get.query({ runId: run.id }));
     const unknownError = await messageOf(bob.run.get.query({ runId: unknown }));
     expect(foreignError.replace(run.id, "<id>")).toBe(unknownError.replace(unknown, "<id>"));
@@ -114,7 +118,9 @@ describe("owners", () => {
 describe("abuse limits", () => {
   it("caps active runs per owner exactly, even when starts race; other owners are unaffected", async () => {
     const dave = limited().client({ token: await limited().tokenFor("dave") }).trpc;
-    const results = await Promise.all(Array.from({ length: 6 }, () => codeOf(() => dave.run.start.mutate({ stepDelayMs: 60_000 }))));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => codeOf(() => dave.run.start.mutate({ stepDelayMs: 60_000 }))),
+    );
     expect(results.filter((code) => code === "OK")).toHaveLength(2);
     expect(results.filter((code) => code === "TOO_MANY_REQUESTS")).toHaveLength(4);
 

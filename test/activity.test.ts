@@ -18,7 +18,12 @@ describe("run.activity", () => {
 
     const runs = await Promise.all([1, 2].map(() => trpc.run.start.mutate({ stepDelayMs: 0 })));
     for (const run of runs) await awaitStreamCompletion(subscribeEvents(trpc, { runId: run.id }));
-    await awaitCondition(() => seen.length >= 26, "26 activity items", 15_000, () => `${seen.length} seen`);
+    await awaitCondition(
+      () => seen.length >= 26,
+      "26 activity items",
+      15_000,
+      () => `${seen.length} seen`,
+    );
     subscription.unsubscribe();
 
     for (const run of runs) {

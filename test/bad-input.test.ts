@@ -66,19 +66,26 @@ describe("bad input", () => {
   it.each([randomUUID(), "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff"])(
     "an unknown run id %s is NOT_FOUND on get, cancel and events",
     async (runId) => {
-    const { trpc } = api().client();
-    expect((await rejection(() => trpc.run.get.query({ runId }))).data).toMatchObject({ code: "NOT_FOUND", httpStatus: 404 });
-    expect((await rejection(() => trpc.run.cancel.mutate({ runId }))).data).toMatchObject({ code: "NOT_FOUND" });
-    await expect(awaitStreamCompletion(subscribeEvents(trpc, { runId }))).rejects.toMatchObject({
-      data: { code: "NOT_FOUND" },
-    });
-  },
+      const { trpc } = api().client();
+      expect((await rejection(() => trpc.run.get.query({ runId }))).data).toMatchObject({
+        code: "NOT_FOUND",
+        httpStatus: 404,
+      });
+      expect((await rejection(() => trpc.run.cancel.mutate({ runId }))).data).toMatchObject({ code: "NOT_FOUND" });
+      await expect(awaitStreamCompletion(subscribeEvents(trpc, { runId }))).rejects.toMatchObject({
+        data: { code: "NOT_FOUND" },
+      });
+    },
   );
 
   it("malformed HTTP requests are client errors, and the server stays up with nothing written", async () => {
     const base = `${api().server.url}/api/trpc`;
     const responses = await Promise.all([
-      fetch(`${base}/run.start`, { method: "POST", body: "{not json", headers: { "content-type": "application/json" } }),
+      fetch(`${base}/run.start`, {
+        method: "POST",
+        body: "{not json",
+        headers: { "content-type": "application/json" },
+      }),
       fetch(`${base}/run.nope`, { method: "POST", body: "{}" }),
       fetch(`${base}/run.get?input=%7Bbroken`),
       fetch(`${base}/run.start`, { method: "GET" }),

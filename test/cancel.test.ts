@@ -11,7 +11,11 @@ describe("cancel", () => {
     const stepDelayMs = 5_000;
     const run = await trpc.run.start.mutate({ stepDelayMs });
     const stream = subscribeEvents(trpc, { runId: run.id });
-    await awaitEvents(stream, (events) => events.some((e) => e.type === "NodeStarted" && e.name === "EnsureDevice"), "EnsureDevice to start");
+    await awaitEvents(
+      stream,
+      (events) => events.some((e) => e.type === "NodeStarted" && e.name === "EnsureDevice"),
+      "EnsureDevice to start",
+    );
 
     const requestedAt = Date.now();
     const cancelled = await trpc.run.cancel.mutate({ runId: run.id });

@@ -10,7 +10,8 @@ let token = "";
 beforeAll(async () => {
   token = await api().tokenFor(TEST_OWNER);
 });
-const cli = (...args: string[]) => runTs("src/cli/runs.ts", ["--url", api().server.url, ...args], { LIVE_RUNS_TOKEN: token });
+const cli = (...args: string[]) =>
+  runTs("src/cli/runs.ts", ["--url", api().server.url, ...args], { LIVE_RUNS_TOKEN: token });
 const eventLines = (stdout: string) => stdout.split("\n").filter((line) => /^\s+\d+\s{2}\d\d:/.test(line));
 
 describe("the runs CLI", () => {
@@ -46,13 +47,22 @@ describe("the runs CLI", () => {
     try {
       const { trpc } = api().client();
       const run = await trpc.run.start.mutate({ stepDelayMs: 300 });
-      const watching = runTs("src/cli/runs.ts", ["--url", `http://127.0.0.1:${proxy.port}`, "--token", token, "watch", run.id]);
+      const watching = runTs("src/cli/runs.ts", [
+        "--url",
+        `http://127.0.0.1:${proxy.port}`,
+        "--token",
+        token,
+        "watch",
+        run.id,
+      ]);
       await watching.waitForOutput("NodeFinished  EnsureDevice");
       proxy.down();
       proxy.up();
       const { code, stdout } = await watching.done;
       expect(code).toBe(0);
-      expect(eventLines(stdout).map((line) => Number(line.trim().split(/\s+/)[0]))).toEqual([...Array(13).keys()].map((i) => i + 1));
+      expect(eventLines(stdout).map((line) => Number(line.trim().split(/\s+/)[0]))).toEqual(
+        [...Array(13).keys()].map((i) => i + 1),
+      );
     } finally {
       await proxy.close();
     }
@@ -78,7 +88,9 @@ describe("the runs CLI", () => {
 
 describe("the example program", () => {
   it("starts a run against a live server and prints its events", async () => {
-    const { code, stdout } = await runTs("examples/start-and-watch.ts", [api().server.url, "0"], { LIVE_RUNS_TOKEN: token }).done;
+    const { code, stdout } = await runTs("examples/start-and-watch.ts", [api().server.url, "0"], {
+      LIVE_RUNS_TOKEN: token,
+    }).done;
     expect(code).toBe(0);
     const runId = /started run (\S+)/.exec(stdout)?.[1];
     expect(runId).toBeDefined();

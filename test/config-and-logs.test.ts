@@ -27,7 +27,9 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("logs", () => {
       const run = await trpc.run.start.mutate({ stepDelayMs: 0 });
       await awaitStreamCompletion(subscribeEvents(trpc, { runId: run.id }));
       await server.stop();
-      return server.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((entry) => entry.runId === run.id);
+      return server.logs
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((entry) => entry.runId === run.id);
     } finally {
       await server.stop();
     }
@@ -40,7 +42,11 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("logs", () => {
       expect(debug.filter((entry) => entry.msg === "event appended").map((entry) => entry.seq)).toEqual(
         [...Array(11).keys()].map((i) => i + 2),
       );
-      expect(debug.find((entry) => entry.msg === "run finished")).toMatchObject({ seq: 13, status: "succeeded", level: 30 });
+      expect(debug.find((entry) => entry.msg === "run finished")).toMatchObject({
+        seq: 13,
+        status: "succeeded",
+        level: 30,
+      });
 
       const info = await logsOfOneRun(database.url!, "info");
       expect(info.map((entry) => entry.msg)).toEqual(["run claimed", "run finished"]);

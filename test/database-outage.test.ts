@@ -19,7 +19,11 @@ describe.runIf(hasPostgres)("the database goes away mid-stream", () => {
     proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
     const viaProxy = new URL(direct);
     viaProxy.port = String(proxy.port);
-    server = await spawnServer(viaProxy.toString(), { LISTENER_CHECK_MS: "300", HEARTBEAT_MS: "300", LEASE_MS: "10000" });
+    server = await spawnServer(viaProxy.toString(), {
+      LISTENER_CHECK_MS: "300",
+      HEARTBEAT_MS: "300",
+      LEASE_MS: "10000",
+    });
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
@@ -32,7 +36,12 @@ describe.runIf(hasPostgres)("the database goes away mid-stream", () => {
     // Each node sleeps 2 s: the outage falls inside a node, so no event has to be written during it.
     const run = await trpc.run.start.mutate({ stepDelayMs: 2_000 });
     const stream = subscribeEvents(trpc, { runId: run.id });
-    await awaitEvents(stream, (events) => events.some((e) => e.type === "NodeStarted" && e.name === "Warmup"), "Warmup", 20_000);
+    await awaitEvents(
+      stream,
+      (events) => events.some((e) => e.type === "NodeStarted" && e.name === "Warmup"),
+      "Warmup",
+      20_000,
+    );
 
     proxy.down();
     const startedAt = Date.now();
@@ -45,7 +54,10 @@ describe.runIf(hasPostgres)("the database goes away mid-stream", () => {
     expect((failure as TRPCClientError<never>).data).toMatchObject({ code: "SERVICE_UNAVAILABLE", httpStatus: 503 });
     expect(failedAfterMs).toBeLessThan(6_000);
     // Stay down until the server has noticed too (a lease heartbeat failed), then come back.
-    await awaitCondition(() => server.logs.some((line) => line.includes("lease heartbeat failed")), "a failed heartbeat");
+    await awaitCondition(
+      () => server.logs.some((line) => line.includes("lease heartbeat failed")),
+      "a failed heartbeat",
+    );
     proxy.up();
 
     const events = await awaitStreamCompletion(stream, 30_000);

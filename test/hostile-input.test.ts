@@ -13,7 +13,8 @@ const PROCEDURES = ["run.start", "run.cancel", "run.get", "run.list", "run.event
 const CLIENT_ERRORS = new Set([400, 404, 405, 415]);
 
 /** run.list takes almost anything falsy as "no input"; every other call here must be refused. */
-const acceptable = (path: string, status: number) => CLIENT_ERRORS.has(status) || (path === "run.list" && status === 200);
+const acceptable = (path: string, status: number) =>
+  CLIENT_ERRORS.has(status) || (path === "run.list" && status === 200);
 
 function parsesAsValidStart(body: Uint8Array): boolean {
   try {
@@ -54,7 +55,8 @@ function isValidStart(input: unknown): boolean {
   const { appPath, stepDelayMs, ...rest } = input as Record<string, unknown>;
   const okPath = appPath === undefined || (typeof appPath === "string" && appPath.length >= 1 && appPath.length <= 512);
   const okDelay =
-    stepDelayMs === undefined || (Number.isInteger(stepDelayMs) && (stepDelayMs as number) >= 0 && (stepDelayMs as number) <= 60_000);
+    stepDelayMs === undefined ||
+    (Number.isInteger(stepDelayMs) && (stepDelayMs as number) >= 0 && (stepDelayMs as number) <= 60_000);
   return okPath && okDelay && Object.keys(rest).length >= 0;
 }
 
@@ -87,16 +89,28 @@ describe("hostile input", () => {
     const base = `${api().server.url}/api/trpc`;
     const authorization = `Bearer ${await api().tokenFor("fuzzer")}`;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...PROCEDURES), fc.uint8Array({ minLength: 1, maxLength: 4096 }), fc.string(), async (path, body, query) => {
-        if (path === "run.start" && parsesAsValidStart(body)) return;
-        const post = await fetch(`${base}/${path}`, { method: "POST", body, headers: { "content-type": "application/json", authorization } });
-        const get = await fetch(`${base}/${path}?input=${encodeURIComponent(query)}&batch=${encodeURIComponent(query)}`, {
-          headers: { authorization },
-        });
-        await Promise.all([post.arrayBuffer(), get.arrayBuffer()]);
-        expect(acceptable(path, post.status), `POST ${path} → ${post.status}`).toBe(true);
-        expect(acceptable(path, get.status), `GET ${path} → ${get.status}`).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...PROCEDURES),
+        fc.uint8Array({ minLength: 1, maxLength: 4096 }),
+        fc.string(),
+        async (path, body, query) => {
+          if (path === "run.start" && parsesAsValidStart(body)) return;
+          const post = await fetch(`${base}/${path}`, {
+            method: "POST",
+            body,
+            headers: { "content-type": "application/json", authorization },
+          });
+          const get = await fetch(
+            `${base}/${path}?input=${encodeURIComponent(query)}&batch=${encodeURIComponent(query)}`,
+            {
+              headers: { authorization },
+            },
+          );
+          await Promise.all([post.arrayBuffer(), get.arrayBuffer()]);
+          expect(acceptable(path, post.status), `POST ${path} → ${post.status}`).toBe(true);
+          expect(acceptable(path, get.status), `GET ${path} → ${get.status}`).toBe(true);
+        },
+      ),
       { numRuns: 150 },
     );
     expect(await tableCounts()).toEqual(before);

@@ -39,7 +39,12 @@ describe("run integrity", () => {
     const events = await awaitStreamCompletion(subscribeEvents(trpc, { runId: run.id }));
     expect(events.at(-1)).toMatchObject({ type: "RunFinished", status: "failed", reason: "timeout:Flaky" });
     expect(events.map((e) => e.type)).toEqual([
-      "RunStarted", "NodeStarted", "DebugTrace", "NodeFinished", "NodeStarted", "RunFinished",
+      "RunStarted",
+      "NodeStarted",
+      "DebugTrace",
+      "NodeFinished",
+      "NodeStarted",
+      "RunFinished",
     ]);
   });
 
@@ -51,7 +56,9 @@ describe("run integrity", () => {
     const db = api().server.services.database.db;
 
     // The code path: the status guard no longer holds.
-    expect(await appendEvent(db, run.id, { type: "NodeStarted", source: "worker", name: "X" }, { status: "running" })).toBeNull();
+    expect(
+      await appendEvent(db, run.id, { type: "NodeStarted", source: "worker", name: "X" }, { status: "running" }),
+    ).toBeNull();
     // Around the code: reserve a seq by hand and insert; the trigger refuses it.
     await expect(
       db.transaction(async (tx) => {
@@ -60,7 +67,9 @@ describe("run integrity", () => {
           .set({ lastSeq: sql`${runs.lastSeq} + 1` })
           .where(eq(runs.id, run.id))
           .returning({ seq: runs.lastSeq });
-        await tx.insert(runEvents).values({ runId: run.id, seq: row!.seq, ts: Date.now(), type: "NodeStarted", source: "worker" });
+        await tx
+          .insert(runEvents)
+          .values({ runId: run.id, seq: row!.seq, ts: Date.now(), type: "NodeStarted", source: "worker" });
       }),
     ).rejects.toThrow();
     expect((await trpc.run.get.query({ runId: run.id })).lastSeq).toBe(9);
@@ -69,7 +78,10 @@ describe("run integrity", () => {
 
   it("the database refuses a seq that was not reserved (gaps and duplicates)", async () => {
     const db = api().server.services.database.db;
-    const [run] = await db.insert(runs).values({ ownerId: "test-owner", appPath: "/", stepDelayMs: 0, lastSeq: 1 }).returning();
+    const [run] = await db
+      .insert(runs)
+      .values({ ownerId: "test-owner", appPath: "/", stepDelayMs: 0, lastSeq: 1 })
+      .returning();
     const insert = (seq: number) =>
       db.insert(runEvents).values({ runId: run!.id, seq, ts: Date.now(), type: "RunStarted", source: "api" });
     await expect(insert(3)).rejects.toThrow();

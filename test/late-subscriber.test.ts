@@ -14,7 +14,10 @@ async function runHeldAfter(nodes: number, expectedSeq: number) {
   const { trpc } = api().client();
   const run = await trpc.run.start.mutate({ stepDelayMs: 0 });
   gate.open(nodes);
-  await awaitCondition(async () => (await trpc.run.get.query({ runId: run.id })).lastSeq >= expectedSeq, `seq ${expectedSeq}`);
+  await awaitCondition(
+    async () => (await trpc.run.get.query({ runId: run.id })).lastSeq >= expectedSeq,
+    `seq ${expectedSeq}`,
+  );
   return run;
 }
 
@@ -42,7 +45,10 @@ describe("subscribing to a run in progress", () => {
       if (raced) return;
       raced = true;
       gate.open(2); // Warmup and OpenApp finish: seq 6..9 appended and published
-      await awaitCondition(async () => (await readEventsAfter(database.db, run.id, 0, 100)).length >= 9, "seq 9 stored");
+      await awaitCondition(
+        async () => (await readEventsAfter(database.db, run.id, 0, 100)).length >= 9,
+        "seq 9 stored",
+      );
       await awaitOutboxFlush(database.db, run.id);
     };
     const readEvents: typeof readEventsAfter = async (...args) => {
@@ -54,7 +60,8 @@ describe("subscribing to a run in progress", () => {
 
     const received: RunEvent[] = [];
     const consume = (async () => {
-      for await (const event of streamRunEvents({ db: database.db, fanout, readEvents }, run.id, 0)) received.push(event);
+      for await (const event of streamRunEvents({ db: database.db, fanout, readEvents }, run.id, 0))
+        received.push(event);
     })();
     await awaitCondition(() => received.length >= 9, "events 1..9");
     gate.open(2);

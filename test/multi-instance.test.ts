@@ -96,7 +96,10 @@ describe.runIf(hasPostgres)("several instances on one Postgres", () => {
   it("outbox rows a dead instance left unpublished are published by the survivors", async () => {
     const victim = await spawn();
     const run = await victim.client().trpc.run.start.mutate({ stepDelayMs: 0 });
-    await awaitCondition(async () => (await ownerOf(run.id)) !== null || (await statusOf(run.id)) !== "queued", "claim");
+    await awaitCondition(
+      async () => (await ownerOf(run.id)) !== null || (await statusOf(run.id)) !== "queued",
+      "claim",
+    );
     await victim.crash();
     // As if the victim had died between committing its appends and publishing them.
     await inspect.db.update(runOutbox).set({ publishedAt: null }).where(eq(runOutbox.runId, run.id));
@@ -129,7 +132,13 @@ describe.runIf(hasPostgres)("several instances on one Postgres", () => {
 
   it("no run is left running: every run in this database ended", async () => {
     await awaitCondition(
-      async () => (await inspect.db.select().from(runs).where(inArray(runs.status, ["queued", "running"]))).length === 0,
+      async () =>
+        (
+          await inspect.db
+            .select()
+            .from(runs)
+            .where(inArray(runs.status, ["queued", "running"]))
+        ).length === 0,
       "every run to end",
       20_000,
     );

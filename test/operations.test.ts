@@ -37,8 +37,12 @@ describe("health and metrics", () => {
     expect(response.headers.get("content-type")).toContain("text/plain");
     const after = await response.text();
 
-    expect(metric(after, "live_runs_events_appended_total") - metric(before, "live_runs_events_appended_total")).toBeGreaterThanOrEqual(13);
-    expect(metric(after, "live_runs_events_published_total") - metric(before, "live_runs_events_published_total")).toBeGreaterThanOrEqual(13);
+    expect(
+      metric(after, "live_runs_events_appended_total") - metric(before, "live_runs_events_appended_total"),
+    ).toBeGreaterThanOrEqual(13);
+    expect(
+      metric(after, "live_runs_events_published_total") - metric(before, "live_runs_events_published_total"),
+    ).toBeGreaterThanOrEqual(13);
     expect(metric(after, "live_runs_publish_latency_seconds_count")).toBeGreaterThanOrEqual(13);
     expect(after).toContain('live_runs_runs{status="succeeded"} 1');
     expect(after).toContain('live_runs_runs{status="running"} 1');

@@ -15,7 +15,10 @@ describe("session cookies", () => {
   it("refuse forged, tampered, expired and foreign-secret values", () => {
     const now = Date.now();
     const { value } = cookies.issue(now);
-    const [owner, expiry, signature] = [value.slice(0, value.indexOf(".")), ...value.slice(value.indexOf(".") + 1).split(".")];
+    const [owner, expiry, signature] = [
+      value.slice(0, value.indexOf(".")),
+      ...value.slice(value.indexOf(".") + 1).split("."),
+    ];
     expect(cookies.verify(`anon:someone-else.${expiry}.${signature}`)).toBeNull();
     expect(cookies.verify(`${owner}.${Number(expiry) + DAY}.${signature}`)).toBeNull();
     expect(cookies.verify(`${owner}.${expiry}.${signature!.slice(0, -2)}xx`)).toBeNull();

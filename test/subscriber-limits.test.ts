@@ -77,7 +77,11 @@ describe("subscriber limits", () => {
       started += 5;
     }
 
-    await awaitCondition(() => fanout.subscriberCount === 0, `the stalled subscription to be dropped (${started} runs started)`, 30_000);
+    await awaitCondition(
+      () => fanout.subscriberCount === 0,
+      `the stalled subscription to be dropped (${started} runs started)`,
+      30_000,
+    );
     socket.destroy();
   });
 });

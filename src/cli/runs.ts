@@ -129,7 +129,9 @@ function describeError(error: unknown): string {
   if (!(error instanceof TRPCClientError)) return String(error);
   const code = (error.data as { code?: string } | undefined)?.code;
   // No error code: the request never got an answer from a live runs server.
-  return code ? `${code}: ${error.message}` : `cannot reach the server (${error.message}); check --url or LIVE_RUNS_URL`;
+  return code
+    ? `${code}: ${error.message}`
+    : `cannot reach the server (${error.message}); check --url or LIVE_RUNS_URL`;
 }
 
 main(process.argv.slice(2)).then(

@@ -11,8 +11,7 @@ import * as schema from "./schema";
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type DatabaseOptions =
-  | { kind: "postgres"; url: string; poolMax: number; listenerCheckMs?: number }
-  | { kind: "pglite"; dataDir: string };
+  { kind: "postgres"; url: string; poolMax: number; listenerCheckMs?: number } | { kind: "pglite"; dataDir: string };
 
 interface DatabaseBase {
   readonly db: Db;
@@ -85,6 +84,11 @@ export function databaseOptionsFromEnv(env: {
   LISTENER_CHECK_MS: number;
 }): DatabaseOptions {
   return env.DATABASE_URL
-    ? { kind: "postgres", url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX, listenerCheckMs: env.LISTENER_CHECK_MS }
+    ? {
+        kind: "postgres",
+        url: env.DATABASE_URL,
+        poolMax: env.DATABASE_POOL_MAX,
+        listenerCheckMs: env.LISTENER_CHECK_MS,
+      }
     : { kind: "pglite", dataDir: env.PGLITE_DATA_DIR };
 }

@@ -30,7 +30,11 @@ export class SupervisedListener {
     private readonly options: { checkMs: number; onReconnect?: (error: unknown) => void },
   ) {}
 
-  async listen(channel: string, onNotify: (payload: string) => void, onReady?: () => void): Promise<() => Promise<void>> {
+  async listen(
+    channel: string,
+    onNotify: (payload: string) => void,
+    onReady?: () => void,
+  ): Promise<() => Promise<void>> {
     if (!this.client) await this.connect();
     const handler: Handler = { onNotify, ...(onReady ? { onReady } : {}) };
     let handlers = this.channels.get(channel);

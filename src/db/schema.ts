@@ -40,9 +40,15 @@ export const runs = pgTable(
   },
   (t) => [
     index("runs_owner_created_at_id_idx").on(t.ownerId, t.createdAt.desc(), t.id.desc()),
-    index("runs_owner_active_idx").on(t.ownerId).where(sql`${t.status} in ('queued', 'running')`),
-    index("runs_queued_idx").on(t.createdAt).where(sql`${t.status} = 'queued'`),
-    index("runs_running_lease_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'running'`),
+    index("runs_owner_active_idx")
+      .on(t.ownerId)
+      .where(sql`${t.status} in ('queued', 'running')`),
+    index("runs_queued_idx")
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'queued'`),
+    index("runs_running_lease_idx")
+      .on(t.leaseExpiresAt)
+      .where(sql`${t.status} = 'running'`),
   ],
 );
 
@@ -67,7 +73,9 @@ export const runEvents = pgTable(
   (t) => [
     primaryKey({ name: "run_events_run_id_seq_pk", columns: [t.runId, t.seq] }),
     // At most one RunFinished per run; the append-guard trigger refuses anything after it.
-    uniqueIndex("run_events_one_finish_per_run").on(t.runId).where(sql`${t.type} = 'RunFinished'`),
+    uniqueIndex("run_events_one_finish_per_run")
+      .on(t.runId)
+      .where(sql`${t.type} = 'RunFinished'`),
   ],
 );
 
@@ -81,7 +89,9 @@ export const runOutbox = pgTable(
     publishedAt: timestampMs("published_at"),
   },
   (t) => [
-    index("run_outbox_unpublished_idx").on(t.id).where(sql`${t.publishedAt} is null`),
+    index("run_outbox_unpublished_idx")
+      .on(t.id)
+      .where(sql`${t.publishedAt} is null`),
     // Each outbox row points at exactly one stored event.
     uniqueIndex("run_outbox_run_id_seq_key").on(t.runId, t.seq),
     foreignKey({

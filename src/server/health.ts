@@ -28,7 +28,10 @@ export async function checkReadiness(sources: ReadinessSources): Promise<Readine
   const checks: Readiness["checks"] = { database: "ok", migrations: "ok", outbox: "ok" };
   try {
     const [row] = await withTimeout(
-      sources.db.select({ applied: sql<number>`count(*)::int` }).from(sql`drizzle.__drizzle_migrations`).then((rows) => rows),
+      sources.db
+        .select({ applied: sql<number>`count(*)::int` })
+        .from(sql`drizzle.__drizzle_migrations`)
+        .then((rows) => rows),
       sources.timeoutMs,
     );
     const expected = expectedMigrations();

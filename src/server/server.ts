@@ -158,8 +158,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     else if (nextRequests) {
       ensureSession(req, res);
       void nextRequests(req, res);
-    }
-    else {
+    } else {
       res.statusCode = 404;
       res.end("not found");
     }
@@ -197,8 +196,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
 
   async function sendReadiness(res: http.ServerResponse) {
-    const readiness = await checkReadiness({ db: database.db, outboxRunning: () => outbox.isRunning, timeoutMs: 2_000 });
-    sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", ...readiness.checks });
+    const readiness = await checkReadiness({
+      db: database.db,
+      outboxRunning: () => outbox.isRunning,
+      timeoutMs: 2_000,
+    });
+    sendJson(res, readiness.ready ? 200 : 503, {
+      status: readiness.ready ? "ready" : "not ready",
+      ...readiness.checks,
+    });
   }
   async function sendMetrics(res: http.ServerResponse) {
     try {
@@ -249,7 +255,9 @@ const subscriptionPaths = new Set(
 /** True when an HTTP call (possibly batched: "a,b") names a subscription procedure. */
 function callsSubscription(url: string): boolean {
   const paths = url.slice(TRPC_PATH.length + 1).split("?")[0]!;
-  return decodeURIComponent(paths).split(",").some((path) => subscriptionPaths.has(path));
+  return decodeURIComponent(paths)
+    .split(",")
+    .some((path) => subscriptionPaths.has(path));
 }
 
 // Subscriptions are served over the WebSocket only, where per-connection limits apply; tRPC would

@@ -6,7 +6,10 @@ import type { Context } from "./context";
  * time, and a socket whose unread backlog passes `socketBufferBytes` is dropped instead of
  * buffered without bound (the tRPC client reconnects and resumes from its lastEventId).
  */
-export async function* withinConnectionLimits<T>(ctx: Context, source: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+export async function* withinConnectionLimits<T>(
+  ctx: Context,
+  source: AsyncIterable<T>,
+): AsyncGenerator<T, void, undefined> {
   const connection = ctx.connection;
   if (!connection) {
     yield* source;

@@ -47,7 +47,8 @@ const UNAUTHORIZED_MESSAGES = {
 /** Procedures that act for an owner: their runs, and only theirs. */
 export const ownerProcedure = publicProcedure.use(({ ctx, next }) => {
   const { caller } = ctx;
-  if (caller.ownerId === null) throw new TRPCError({ code: "UNAUTHORIZED", message: UNAUTHORIZED_MESSAGES[caller.problem] });
+  if (caller.ownerId === null)
+    throw new TRPCError({ code: "UNAUTHORIZED", message: UNAUTHORIZED_MESSAGES[caller.problem] });
   return next({ ctx: { ownerId: caller.ownerId } });
 });
 export const createCallerFactory = t.createCallerFactory;

@@ -90,8 +90,11 @@ export async function awaitEvents(
   description: string,
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<void> {
-  await awaitCondition(() => predicate(stream.received), description, timeoutMs, () =>
-    `received seqs [${stream.received.map((e) => e.seq).join(",")}]`,
+  await awaitCondition(
+    () => predicate(stream.received),
+    description,
+    timeoutMs,
+    () => `received seqs [${stream.received.map((e) => e.seq).join(",")}]`,
   );
 }
 
@@ -123,7 +126,8 @@ export async function awaitCondition(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await condition()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}. ${detail()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}. ${detail()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -30,7 +30,10 @@ export function gatedPlan() {
   };
   const plan: PlanNode[] = [
     { name: "EnsureDevice", run: (ctx) => passThrough(ctx.signal, () => ctx.trace("ensureDevice.check")) },
-    ...["Warmup", "OpenApp", "Ping", "Teardown"].map((name) => ({ name, run: (ctx: { signal: AbortSignal }) => passThrough(ctx.signal) })),
+    ...["Warmup", "OpenApp", "Ping", "Teardown"].map((name) => ({
+      name,
+      run: (ctx: { signal: AbortSignal }) => passThrough(ctx.signal),
+    })),
   ];
   return {
     plan,

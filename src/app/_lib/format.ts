@@ -1,4 +1,9 @@
-const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+const clock = new Intl.DateTimeFormat(undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
 const clockWithMillis = new Intl.DateTimeFormat(undefined, {
   hour: "2-digit",
   minute: "2-digit",

@@ -41,7 +41,15 @@ export function StartRunForm() {
       </label>
       <label className="field">
         Step delay (ms)
-        <input name="stepDelayMs" type="number" defaultValue={DEFAULT_STEP_DELAY_MS} min={0} max={60_000} step={1} required />
+        <input
+          name="stepDelayMs"
+          type="number"
+          defaultValue={DEFAULT_STEP_DELAY_MS}
+          min={0}
+          max={60_000}
+          step={1}
+          required
+        />
       </label>
       <button type="submit" className="btn btn-primary" disabled={busy}>
         {busy ? "Starting…" : "Start run"}

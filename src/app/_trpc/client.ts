@@ -29,7 +29,10 @@ function browserWsLink(): TRPCLink<AppRouter> {
     return (opts) => {
       link ??= wsLink<AppRouter>({
         // Pings notice a socket that died silently (sleep, network change), so it is replaced and resumed.
-        client: createWSClient({ url: webSocketUrl(), keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 } }),
+        client: createWSClient({
+          url: webSocketUrl(),
+          keepAlive: { enabled: true, intervalMs: 10_000, pongTimeoutMs: 5_000 },
+        }),
       })(runtime);
       return link(opts);
     };

@@ -17,9 +17,16 @@ export interface ApiToken {
 }
 
 /** Creates a token for `ownerId`. The secret is returned once and only its hash is stored. */
-export async function createApiToken(db: Db, ownerId: string, label = ""): Promise<{ token: ApiToken; secret: string }> {
+export async function createApiToken(
+  db: Db,
+  ownerId: string,
+  label = "",
+): Promise<{ token: ApiToken; secret: string }> {
   const secret = `${TOKEN_PREFIX}${randomBytes(32).toString("base64url")}`;
-  const [token] = await db.insert(apiTokens).values({ ownerId, label, secretHash: hashSecret(secret) }).returning();
+  const [token] = await db
+    .insert(apiTokens)
+    .values({ ownerId, label, secretHash: hashSecret(secret) })
+    .returning();
   return { token: publicFields(token!), secret };
 }
 

@@ -42,7 +42,11 @@ export class RunExecutor {
     this.accepting = true;
     this.unlisteners.push(
       // Wake on (re)connect too: a run queued while the listener was down sent its NOTIFY to nobody.
-      await database.listen(RUN_QUEUED_CHANNEL, () => this.wake(), () => this.wake()),
+      await database.listen(
+        RUN_QUEUED_CHANNEL,
+        () => this.wake(),
+        () => this.wake(),
+      ),
       await database.listen(RUN_CANCEL_CHANNEL, (runId) => this.interrupt(runId, "user_cancelled")),
     );
     this.timers.push(
@@ -143,7 +147,8 @@ export class RunExecutor {
         }
         onAppended();
         const fields = { runId, seq: appended.seq, type: appended.type };
-        if (appended.type === "RunFinished") log.info({ ...fields, status: appended.status, reason: appended.reason }, "run finished");
+        if (appended.type === "RunFinished")
+          log.info({ ...fields, status: appended.status, reason: appended.reason }, "run finished");
         else log.debug(fields, "event appended");
         return appended;
       },

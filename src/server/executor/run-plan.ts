@@ -6,7 +6,10 @@ import type { PlanNode } from "./plan";
 export type Interruption = "user_cancelled" | "executor_lost";
 
 export class NodeTimeoutError extends Error {
-  constructor(readonly node: string, timeoutMs: number) {
+  constructor(
+    readonly node: string,
+    timeoutMs: number,
+  ) {
     super(`node ${node} exceeded its ${timeoutMs} ms timeout`);
   }
 }
@@ -62,7 +65,9 @@ async function runNodeWithTimeout(node: PlanNode, options: RunPlanOptions): Prom
       nodeController.abort(error);
       reject(error);
     }, options.nodeTimeoutMs);
-    nodeController.signal.addEventListener("abort", () => reject(asError(nodeController.signal.reason)), { once: true });
+    nodeController.signal.addEventListener("abort", () => reject(asError(nodeController.signal.reason)), {
+      once: true,
+    });
   });
   try {
     await Promise.race([

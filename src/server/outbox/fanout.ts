@@ -17,9 +17,7 @@ export class RunEventFanout {
   private readonly inboxes = new Map<string, Set<RunEventInbox>>();
   private unlisten: (() => Promise<void>) | null = null;
 
-  constructor(
-    private readonly options: { inboxCapacity: number; log: Logger },
-  ) {}
+  constructor(private readonly options: { inboxCapacity: number; log: Logger }) {}
 
   async start(database: Database): Promise<void> {
     let connectedBefore = false;

@@ -64,7 +64,9 @@ export const runRouter = createTRPCRouter({
     );
   }),
 
-  get: ownerProcedure.input(runIdInput).query(({ ctx, input }) => ownedRun(ctx.services.database.db, input.runId, ctx.ownerId)),
+  get: ownerProcedure
+    .input(runIdInput)
+    .query(({ ctx, input }) => ownedRun(ctx.services.database.db, input.runId, ctx.ownerId)),
 
   list: ownerProcedure
     .input(
@@ -88,7 +90,10 @@ export const runRouter = createTRPCRouter({
         runId: z.guid(),
         fromSeq: z.number().int().min(0).optional(),
         // Sent by tRPC clients on reconnect: the id of the last tracked event received (its seq).
-        lastEventId: z.string().regex(/^\d{1,9}$/, "must be the seq of a received event").nullish(),
+        lastEventId: z
+          .string()
+          .regex(/^\d{1,9}$/, "must be the seq of a received event")
+          .nullish(),
       }),
     )
     .subscription(async function* ({ ctx, input, signal }) {

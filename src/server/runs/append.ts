@@ -29,9 +29,15 @@ export interface AppendGuard {
  * event INSERT and the outbox INSERT are data-modifying CTEs of one query, so the append costs
  * what a single-row insert costs, and no pooled connection is held across round trips.
  */
-export async function appendEvent(db: Db, runId: string, event: NewEvent, guard: AppendGuard): Promise<RunEvent | null> {
+export async function appendEvent(
+  db: Db,
+  runId: string,
+  event: NewEvent,
+  guard: AppendGuard,
+): Promise<RunEvent | null> {
   const ts = Date.now();
-  const finish = event.type === "RunFinished" && event.status ? sql`, status = ${event.status}, finished_at = now()` : sql``;
+  const finish =
+    event.type === "RunFinished" && event.status ? sql`, status = ${event.status}, finished_at = now()` : sql``;
   const lease = guard.leaseOwner === undefined ? sql`` : sql` and lease_owner = ${guard.leaseOwner}`;
   const [appended] = await queryRows<{ seq: number }>(
     db,
