@@ -2,7 +2,8 @@ import Link from "next/link";
 import { Notice } from "../../../_components/notice";
 import styles from "./run-not-found.module.css";
 
-export function RunNotFound({ runId }: { runId: string }) {
+/** `runId` absent: the link was not a run id at all. */
+export function RunNotFound({ runId }: { runId?: string }) {
   return (
     <Notice
       title="Run not found"
@@ -12,9 +13,15 @@ export function RunNotFound({ runId }: { runId: string }) {
         </Link>
       }
     >
-      There is no run with the id
-      <code className={styles.runId}>{runId}</code>
-      Check the link, or pick a run from the list.
+      {runId ? (
+        <>
+          There is no run with the id
+          <code className={styles.runId}>{runId}</code>
+          Check the link, or pick a run from the list.
+        </>
+      ) : (
+        "That link does not point to a run. Pick a run from the list."
+      )}
     </Notice>
   );
 }
