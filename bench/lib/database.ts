@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { openDatabase } from "../../src/db/client";
 import { applyMigrations } from "../../src/db/migrate";
+import { createApiToken } from "../../src/server/auth/api-tokens";
 
 export interface BenchDatabase {
   url: string;
@@ -35,6 +36,28 @@ export async function createBenchDatabase(adminUrl: string, label: string): Prom
   };
 }
 
+/** An API client of the server: its owner id and bearer token. */
+export interface BenchOwner {
+  ownerId: string;
+  token: string;
+}
+
+/** API tokens for `count` owners (`<prefix>-1`, …), created the way `npm run tokens` does. */
+export async function createOwners(url: string, prefix: string, count = 1): Promise<BenchOwner[]> {
+  const database = openDatabase({ kind: "postgres", url, poolMax: 1 });
+  try {
+    const owners: BenchOwner[] = [];
+    for (let i = 1; i <= count; i += 1) {
+      const ownerId = `${prefix}-${i}`;
+      const { secret } = await createApiToken(database.db, ownerId, "bench");
+      owners.push({ ownerId, token: secret });
+    }
+    return owners;
+  } finally {
+    await database.close();
+  }
+}
+
 /** Process ids of the Postgres backends serving this database (to account their CPU). */
 export async function backendPids(sql: postgres.Sql): Promise<number[]> {
   const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`;
@@ -54,12 +77,12 @@ export async function pipelineCounts(sql: postgres.Sql): Promise<{ appended: num
  * canonical event shapes, repeated, then RunFinished. The append-guard trigger checks one append
  * at a time, so this bulk insert runs with triggers off (session_replication_role = replica).
  */
-export async function insertLongRun(sql: postgres.Sql, events: number): Promise<string> {
+export async function insertLongRun(sql: postgres.Sql, ownerId: string, events: number): Promise<string> {
   return sql.begin(async (tx) => {
     await tx`set local session_replication_role = replica`;
     const [run] = await tx<{ id: string }[]>`
-      insert into runs (status, app_path, step_delay_ms, last_seq, started_at, finished_at)
-      values ('succeeded', '/bench/backfill', 0, ${events}, now(), now()) returning id`;
+      insert into runs (owner_id, status, app_path, step_delay_ms, last_seq, started_at, finished_at)
+      values (${ownerId}, 'succeeded', '/bench/backfill', 0, ${events}, now(), now()) returning id`;
     const runId = run!.id;
     const t0 = Date.now() - events;
     await tx`

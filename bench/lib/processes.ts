@@ -94,11 +94,10 @@ export interface ApiServer {
 export async function startApiServer(options: {
   databaseUrl: string;
   env: Record<string, string>;
-  entry?: string;
   nodeArgs?: string[];
 }): Promise<ApiServer> {
   const port = await freePort();
-  const entry = options.entry ?? "src/server/main.ts";
+  const entry = "src/server/main.ts";
   const child = track(
     spawn(process.execPath, [...tsxImport, ...(options.nodeArgs ?? []), entry], {
       cwd: repoRoot,
@@ -157,7 +156,9 @@ export function startWorker<TResult>(name: string, config: unknown): Worker<TRes
     fork(`bench/workers/${name}.ts`, [], {
       cwd: repoRoot,
       // BENCH_PROFILE_WORKERS=1: CPU profiles of the client processes too (bench/results/profiles/workers/).
-      execArgv: process.env.BENCH_PROFILE_WORKERS ? [...tsxImport, "--cpu-prof", `--cpu-prof-dir=bench/results/profiles/workers/${name}`] : tsxImport,
+      execArgv: process.env.BENCH_PROFILE_WORKERS
+        ? [...tsxImport, "--cpu-prof", `--cpu-prof-dir=bench/results/profiles/workers/${name}`]
+        : tsxImport,
       env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) },
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     }),
@@ -181,7 +182,8 @@ export function startWorker<TResult>(name: string, config: unknown): Worker<TRes
     send: (message) => child.send(message),
     next(type) {
       const index = early.findIndex((m) => m.type === type);
-      if (index >= 0) return Promise.resolve(early.splice(index, 1)[0] as Extract<WorkerMessage, { type: typeof type }>);
+      if (index >= 0)
+        return Promise.resolve(early.splice(index, 1)[0] as Extract<WorkerMessage, { type: typeof type }>);
       return new Promise((resolve, reject) => {
         const queue = waiting.get(type) ?? [];
         queue.push((message) => resolve(message as Extract<WorkerMessage, { type: typeof type }>));

@@ -14,6 +14,8 @@ export type WorkerMessage =
 
 export interface LatencyConfig {
   url: string;
+  /** One API token per concurrent client (each client is its own owner, as separate users would be). */
+  tokens: string[];
   /** Runs in total, executed `concurrent` at a time. */
   runs: number;
   concurrent: number;
@@ -22,8 +24,10 @@ export interface LatencyConfig {
   staggerMs: number;
 }
 export interface LatencyResult {
-  /** Milliseconds from event ts (taken at append, +0.5 ms truncation) to arrival, for events appended after the subscription started. */
+  /** Milliseconds from event ts (taken at append, +0.5 ms truncation) to arrival, for events appended once every run of the wave was subscribed. */
   samples: number[];
+  /** The same for events appended while the wave's runs were still being started and subscribed. */
+  rampSamples: number[];
   runs: number;
   events: number;
   errors: string[];
@@ -31,7 +35,8 @@ export interface LatencyResult {
 
 export interface ThroughputConfig {
   url: string;
-  inFlight: number;
+  /** One API token per lane: each lane is its own client and owner, with one run in flight. */
+  tokens: string[];
   warmupMs: number;
   measureMs: number;
 }
@@ -47,6 +52,8 @@ export interface ThroughputResult {
 export interface FanoutConfig {
   mode: "trpc" | "raw";
   url: string;
+  /** The run owner's token: every subscriber watches the same owner's run. */
+  token: string;
   subscribers: number;
 }
 export interface FanoutResult {
@@ -67,6 +74,7 @@ export interface BroadcastConfig {
 
 export interface BackfillConfig {
   url: string;
+  token: string;
   runId: string;
   expected: number;
 }

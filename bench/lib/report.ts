@@ -64,7 +64,8 @@ export function formatNumber(value: number | null): string {
   return value.toFixed(2);
 }
 
-const withUnit = (value: number | null, unit: string) => (value === null ? "–" : `${formatNumber(value)} ${unit}`.trim());
+const withUnit = (value: number | null, unit: string) =>
+  value === null ? "–" : `${formatNumber(value)} ${unit}`.trim();
 
 /** One console line per row, with every repetition, as soon as a section finishes. */
 export function describeRow(row: Row): string {

@@ -1,5 +1,5 @@
 import type { BenchOptions } from "../lib/options";
-import { createBenchDatabase, insertLongRun } from "../lib/database";
+import { createBenchDatabase, createOwners, insertLongRun } from "../lib/database";
 import { startWorker } from "../lib/processes";
 import type { BackfillConfig, BackfillResult, PgBaselineConfig, PgBaselineResult } from "../lib/protocol";
 import type { Figure } from "../lib/report";
@@ -14,7 +14,8 @@ export async function backfillSection(options: BenchOptions): Promise<Figure[]> 
   const { events } = options.backfill;
   const db = await createBenchDatabase(options.adminUrl, "backfill");
   const t0 = preciseNow();
-  const runId = await insertLongRun(db.sql, events);
+  const [owner] = await createOwners(db.url, "backfill");
+  const runId = await insertLongRun(db.sql, owner!.ownerId, events);
   await db.sql`vacuum analyze run_events`;
   log(`  fixture: ${events} events written in ${(preciseNow() - t0).toFixed(0)} ms`);
   const server = await startOurServer(options, db.url, "backfill");
@@ -26,7 +27,7 @@ export async function backfillSection(options: BenchOptions): Promise<Figure[]> 
       const raw = await startWorker<PgBaselineResult>("pg-baseline", streamConfig).result;
       if (raw.mode !== "stream" || raw.rows !== events) throw new Error("raw SELECT did not return the fixture");
       baseline.push((raw.rows * 1000) / raw.ms);
-      const config: BackfillConfig = { url: server.url, runId, expected: events };
+      const config: BackfillConfig = { url: server.url, token: owner!.token, runId, expected: events };
       const result = await startWorker<BackfillResult>("backfill-client", config).result;
       if (result.errors.length > 0) throw new Error(`backfill broke its guarantees: ${result.errors.join("; ")}`);
       ours.push((result.events * 1000) / result.ms);

@@ -1,5 +1,5 @@
 import type { BenchOptions } from "../lib/options";
-import { createBenchDatabase } from "../lib/database";
+import { createBenchDatabase, createOwners, type BenchOwner } from "../lib/database";
 import { freePort, startWorker, type Worker } from "../lib/processes";
 import type { BroadcastConfig, FanoutConfig, FanoutResult } from "../lib/protocol";
 import type { Figure } from "../lib/report";
@@ -7,10 +7,10 @@ import { sleep, summarize } from "../lib/stats";
 import { canonicalEvents, log, startOurServer } from "./common";
 
 /** run.start over plain HTTP, so the orchestrator holds no WebSocket of its own on the server. */
-async function startRun(url: string, stepDelayMs: number): Promise<string> {
+async function startRun(url: string, owner: BenchOwner, stepDelayMs: number): Promise<string> {
   const response = await fetch(`${url}/api/trpc/run.start`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${owner.token}` },
     body: JSON.stringify({ appPath: "/bench/fanout", stepDelayMs }),
   });
   const body = (await response.json()) as { result?: { data?: { id?: string } } };
@@ -26,7 +26,8 @@ function splitEvenly(total: number, parts: number): number[] {
 /** Arrival minus ts of every delivery of an event appended (or sent) after all subscribers attached. */
 function deliveries(results: FanoutResult[], from: number): number[] {
   const samples: number[] = [];
-  for (const r of results) for (let i = 0; i < r.ts.length; i += 1) if (r.ts[i]! >= from) samples.push(r.arrived[i]! - r.ts[i]!);
+  for (const r of results)
+    for (let i = 0; i < r.ts.length; i += 1) if (r.ts[i]! >= from) samples.push(r.arrived[i]! - r.ts[i]!);
   return samples;
 }
 
@@ -43,31 +44,39 @@ function checkComplete(results: FanoutResult[], subscribers: number, what: strin
   }
 }
 
-async function oursOnce(options: BenchOptions, databaseUrl: string, subscribers: number) {
+async function oursOnce(options: BenchOptions, databaseUrl: string, owner: BenchOwner, subscribers: number) {
   const server = await startOurServer(options, databaseUrl, `fanout-${subscribers}`);
   try {
-    await startRun(server.url, 0);
+    await startRun(server.url, owner, 0);
     await sleep(500);
     const rssBefore = server.rss();
     const workers = splitEvenly(subscribers, options.fanout.processes(subscribers)).map((n) =>
-      startWorker<FanoutResult>("fanout-client", { mode: "trpc", url: server.url, subscribers: n } satisfies FanoutConfig),
+      startWorker<FanoutResult>("fanout-client", {
+        mode: "trpc",
+        url: server.url,
+        token: owner.token,
+        subscribers: n,
+      } satisfies FanoutConfig),
     );
     await Promise.all(workers.map((w) => w.next("ready")));
     const rssConnected = server.rss();
     const stepDelayMs = options.fanout.stepDelayMs(subscribers);
     const runStartedAt = Date.now();
-    const runId = await startRun(server.url, stepDelayMs);
+    const runId = await startRun(server.url, owner, stepDelayMs);
     // RunStarted, NodeStarted and DebugTrace are appended at once; the next event waits a step.
     await sleep(200);
     for (const w of workers) w.send({ type: "go", runId, backfill: 3 });
     const subscribedAt = await allSubscribed(workers);
-    if (subscribedAt > runStartedAt + stepDelayMs) log(`  warning: subscribers took ${subscribedAt - runStartedAt} ms to attach`);
+    if (subscribedAt > runStartedAt + stepDelayMs)
+      log(`  warning: subscribers took ${subscribedAt - runStartedAt} ms to attach`);
     await sleep(100);
     const rssPerSubscriber = (server.rss() - rssBefore) / subscribers;
     if (process.env.BENCH_DEBUG) {
       const rssSubscribed = server.rss();
       await sleep(1000);
-      log(`    rss MB: before ${(rssBefore / 2 ** 20).toFixed(1)} connected ${(rssConnected / 2 ** 20).toFixed(1)} subscribed ${(rssSubscribed / 2 ** 20).toFixed(1)} +1s ${(server.rss() / 2 ** 20).toFixed(1)}`);
+      log(
+        `    rss MB: before ${(rssBefore / 2 ** 20).toFixed(1)} connected ${(rssConnected / 2 ** 20).toFixed(1)} subscribed ${(rssSubscribed / 2 ** 20).toFixed(1)} +1s ${(server.rss() / 2 ** 20).toFixed(1)}`,
+      );
     }
     const results = await Promise.all(workers.map((w) => w.result));
     checkComplete(results, subscribers, "fan-out");
@@ -76,7 +85,9 @@ async function oursOnce(options: BenchOptions, databaseUrl: string, subscribers:
       for (const r of results) r.ts.forEach((ts, i) => byTs.set(ts, [...(byTs.get(ts) ?? []), r.arrived[i]! - ts]));
       for (const [ts, lat] of [...byTs].sort((a, b) => a[0] - b[0])) {
         lat.sort((a, b) => a - b);
-        log(`    event ts ${ts}: n=${lat.length} first ${lat[0]!.toFixed(1)} median ${lat[lat.length >> 1]!.toFixed(1)} last ${lat.at(-1)!.toFixed(1)} ms`);
+        log(
+          `    event ts ${ts}: n=${lat.length} first ${lat[0]!.toFixed(1)} median ${lat[lat.length >> 1]!.toFixed(1)} last ${lat.at(-1)!.toFixed(1)} ms`,
+        );
       }
     }
     return { ...summarize(deliveries(results, subscribedAt)), rssPerSubscriber, attachMs: subscribedAt - runStartedAt };
@@ -96,7 +107,12 @@ async function rawOnce(options: BenchOptions, subscribers: number) {
   } satisfies BroadcastConfig);
   await broadcaster.next("ready");
   const workers = splitEvenly(subscribers, options.fanout.processes(subscribers)).map((n) =>
-    startWorker<FanoutResult>("fanout-client", { mode: "raw", url: `ws://127.0.0.1:${port}`, subscribers: n } satisfies FanoutConfig),
+    startWorker<FanoutResult>("fanout-client", {
+      mode: "raw",
+      url: `ws://127.0.0.1:${port}`,
+      token: "",
+      subscribers: n,
+    } satisfies FanoutConfig),
   );
   await Promise.all(workers.map((w) => w.next("ready")));
   for (const w of workers) w.send({ type: "go" });
@@ -117,12 +133,13 @@ export async function fanoutSection(options: BenchOptions): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const subscribers of options.fanout.subscribers) {
     const db = await createBenchDatabase(options.adminUrl, "fanout");
+    const [owner] = await createOwners(db.url, "fanout");
     const p99: number[] = [];
     const rss: number[] = [];
     const raw: number[] = [];
     try {
       for (let rep = 1; rep <= options.reps; rep += 1) {
-        const ours = await oursOnce(options, db.url, subscribers);
+        const ours = await oursOnce(options, db.url, owner!, subscribers);
         const baseline = await rawOnce(options, subscribers);
         p99.push(ours.p99);
         rss.push(ours.rssPerSubscriber / 1024);

@@ -1,15 +1,18 @@
 import type { BenchOptions } from "../lib/options";
-import { createBenchDatabase } from "../lib/database";
+import { createBenchDatabase, createOwners } from "../lib/database";
 import { startApiServer, startWorker } from "../lib/processes";
 import type { LatencyConfig, LatencyResult, PgBaselineConfig, PgBaselineResult } from "../lib/protocol";
 import type { Figure } from "../lib/report";
 import { summarize } from "../lib/stats";
 import { log, startOurServer } from "./common";
 
-async function measure(config: LatencyConfig): Promise<ReturnType<typeof summarize>> {
+type Measured = ReturnType<typeof summarize> & { ramp: ReturnType<typeof summarize> };
+
+async function measure(config: LatencyConfig): Promise<Measured> {
   const result = await startWorker<LatencyResult>("latency-client", config).result;
-  if (result.errors.length > 0) throw new Error(`latency stream broke its guarantees: ${result.errors.slice(0, 3).join("; ")}`);
-  return summarize(result.samples);
+  if (result.errors.length > 0)
+    throw new Error(`latency stream broke its guarantees: ${result.errors.slice(0, 3).join("; ")}`);
+  return { ...summarize(result.samples), ramp: summarize(result.rampSamples) };
 }
 
 async function selectOneP50(url: string): Promise<number> {
@@ -40,14 +43,18 @@ export async function latencySection(options: BenchOptions): Promise<Figure[]> {
   const seed = await startApiServer({
     databaseUrl: seedDb.url,
     env: { ...options.serverEnv, SEED_OUTBOX_POLL_MS: "25" },
-    entry: "bench/servers/seed-poll-server.ts",
+    nodeArgs: ["--import", "./bench/servers/seed-outbox.ts"],
   });
+  // Every client is an owner of its own, as the users of 100 concurrent runs would be.
+  const oursOwners = (await createOwners(oursDb.url, "latency", latency.concurrentRuns)).map((o) => o.token);
+  const seedOwners = (await createOwners(seedDb.url, "latency", 1)).map((o) => o.token);
   const rt: number[] = [];
   const single: Percentiles = { p50: [], p99: [] };
   const seedSingle: Percentiles = { p50: [], p99: [] };
   const many = new Map<number, Percentiles>(latency.concurrentStepDelaysMs.map((d) => [d, { p50: [], p99: [] }]));
-  const singleConfig = (url: string): LatencyConfig => ({
+  const singleConfig = (url: string, tokens: string[]): LatencyConfig => ({
     url,
+    tokens: tokens.slice(0, 1),
     runs: latency.singleRuns,
     concurrent: 1,
     stepDelayMs: latency.singleStepDelayMs,
@@ -60,24 +67,27 @@ export async function latencySection(options: BenchOptions): Promise<Figure[]> {
   try {
     for (let rep = 1; rep <= options.reps; rep += 1) {
       rt.push(await selectOneP50(oursDb.url));
-      const s = await measure(singleConfig(ours.url));
+      const s = await measure(singleConfig(ours.url, oursOwners));
       push(single, s);
-      const seeded = await measure(singleConfig(seed.url));
+      const seeded = await measure(singleConfig(seed.url, seedOwners));
       push(seedSingle, seeded);
       const loaded: string[] = [];
       for (const [stepDelayMs, into] of many) {
         // Starts are spread over one step so the load is steady rather than lock-stepped.
         const m = await measure({
           url: ours.url,
+          tokens: oursOwners,
           runs: latency.concurrentRuns * latency.waves,
           concurrent: latency.concurrentRuns,
           stepDelayMs,
           staggerMs: stepDelayMs / latency.concurrentRuns,
         });
         push(into, m);
-        loaded.push(`${latency.concurrentRuns} runs @${stepDelayMs} ms ${fmt(m)}`);
+        loaded.push(`${latency.concurrentRuns} runs @${stepDelayMs} ms ${fmt(m)} (while starting: ${fmt(m.ramp)})`);
       }
-      log(`  rep ${rep}: select 1 p50 ${rt.at(-1)!.toFixed(3)} ms | 1 run ${fmt(s)} | seed 1 run ${fmt(seeded)} | ${loaded.join(" | ")}`);
+      log(
+        `  rep ${rep}: select 1 p50 ${rt.at(-1)!.toFixed(3)} ms | 1 run ${fmt(s)} | seed 1 run ${fmt(seeded)} | ${loaded.join(" | ")}`,
+      );
     }
   } finally {
     await Promise.all([ours.stop(), seed.stop()]);
@@ -103,7 +113,10 @@ export async function latencySection(options: BenchOptions): Promise<Figure[]> {
     // Each run appends 12 events over 5 steps.
     const rate = Math.round((latency.concurrentRuns * 12 * 1000) / (5 * stepDelayMs));
     const label = `${latency.concurrentRuns} concurrent runs, stepDelayMs ${stepDelayMs} (≈${rate.toLocaleString("en-US")} events/s)`;
-    figures.push(latencyFigure(`delivery latency p50, ${label}`, m.p50, 5), latencyFigure(`delivery latency p99, ${label}`, m.p99, 20));
+    figures.push(
+      latencyFigure(`delivery latency p50, ${label}`, m.p50, 5),
+      latencyFigure(`delivery latency p99, ${label}`, m.p99, 20),
+    );
   }
   figures.push(
     {

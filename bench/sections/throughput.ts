@@ -1,5 +1,5 @@
 import type { BenchOptions } from "../lib/options";
-import { backendPids, createBenchDatabase, pipelineCounts, type BenchDatabase } from "../lib/database";
+import { backendPids, createBenchDatabase, createOwners, pipelineCounts, type BenchDatabase } from "../lib/database";
 import { cpuSeconds, startWorker, type Worker } from "../lib/processes";
 import type { PgBaselineConfig, PgBaselineResult, ThroughputConfig, ThroughputResult } from "../lib/protocol";
 import type { Figure } from "../lib/report";
@@ -24,7 +24,10 @@ async function measureWindow(
   for (const w of workers) w.send({ type: "go", startAt });
   await sleep(startAt + warmupMs - Date.now());
   const pg = await backendPids(db.sql);
-  const snapshot = () => Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, cpuSeconds(name === "postgres" ? pg : pids())]));
+  const snapshot = () =>
+    Object.fromEntries(
+      Object.entries(groups).map(([name, pids]) => [name, cpuSeconds(name === "postgres" ? pg : pids())]),
+    );
   const cpuBefore = snapshot();
   const before = await pipelineCounts(db.sql);
   await sleep(startAt + warmupMs + measureMs - Date.now());
@@ -52,6 +55,7 @@ export async function throughputSection(options: BenchOptions): Promise<Figure[]
   const seconds = throughput.measureMs / 1000;
   const db = await createBenchDatabase(options.adminUrl, "throughput");
   const server = await startOurServer(options, db.url, "throughput");
+  const owners = await createOwners(db.url, "throughput", inFlight);
   const delivered: number[] = [];
   const appended: number[] = [];
   const published: number[] = [];
@@ -73,15 +77,20 @@ export async function throughputSection(options: BenchOptions): Promise<Figure[]
       const inserted = await inserter.result;
       if (inserted.mode !== "insert") throw new Error("unexpected baseline result");
       baseline.push(inserted.transactions / seconds);
-      for (const [name, s] of Object.entries(raw.cpu)) (cpuPerInsert[name] ??= []).push((s * 1e6) / inserted.transactions);
+      for (const [name, s] of Object.entries(raw.cpu))
+        (cpuPerInsert[name] ??= []).push((s * 1e6) / inserted.transactions);
 
-      const config: ThroughputConfig = {
-        url: server.url,
-        inFlight: throughput.inFlightPerClient,
-        warmupMs: throughput.warmupMs,
-        measureMs: throughput.measureMs,
-      };
-      const workers = Array.from({ length: throughput.clients }, () => startWorker<ThroughputResult>("throughput-client", config));
+      const workers = Array.from({ length: throughput.clients }, (_, i) => {
+        const config: ThroughputConfig = {
+          url: server.url,
+          tokens: owners
+            .slice(i * throughput.inFlightPerClient, (i + 1) * throughput.inFlightPerClient)
+            .map((o) => o.token),
+          warmupMs: throughput.warmupMs,
+          measureMs: throughput.measureMs,
+        };
+        return startWorker<ThroughputResult>("throughput-client", config);
+      });
       const ours = await measureWindow(options, db, workers, {
         server: () => [server.pid],
         postgres: () => [],
@@ -89,7 +98,8 @@ export async function throughputSection(options: BenchOptions): Promise<Figure[]
       });
       const results = await Promise.all(workers.map((w) => w.result));
       const errors = results.flatMap((r) => r.errors);
-      if (errors.length > 0) throw new Error(`throughput streams broke their guarantees: ${errors.slice(0, 3).join("; ")}`);
+      if (errors.length > 0)
+        throw new Error(`throughput streams broke their guarantees: ${errors.slice(0, 3).join("; ")}`);
       const events = results.reduce((sum, r) => sum + r.eventsInWindow, 0);
       delivered.push(events / seconds);
       appended.push(ours.appended / seconds);
@@ -122,7 +132,13 @@ export async function throughputSection(options: BenchOptions): Promise<Figure[]
     ratio: (o: number, b: number) => o / b,
   };
   return [
-    { ...base, name: `pipeline throughput, delivered (${inFlight} runs in flight)`, ours: delivered, goal: "≥ 0.5 × baseline", met: half },
+    {
+      ...base,
+      name: `pipeline throughput, delivered (${inFlight} runs in flight)`,
+      ours: delivered,
+      goal: "≥ 0.5 × baseline",
+      met: half,
+    },
     { ...base, name: "pipeline throughput, appended", ours: appended, goal: "(info)" },
     { ...base, name: "pipeline throughput, published", ours: published, goal: "(info)" },
     {

@@ -62,7 +62,10 @@ for (const [id, us] of selfUs) {
 const pct = (us: number) => `${((100 * us) / totalUs).toFixed(1).padStart(5)}%`;
 const print = (title: string, entries: Map<string, number>, filter: (l: string) => boolean = () => true) => {
   process.stdout.write(`\n${title}\n`);
-  for (const [l, us] of [...entries].filter(([l]) => filter(l)).sort((a, b) => b[1] - a[1]).slice(0, top)) {
+  for (const [l, us] of [...entries]
+    .filter(([l]) => filter(l))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)) {
     process.stdout.write(`${pct(us)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${l}\n`);
   }
 };

@@ -7,7 +7,7 @@ import { runWorker, workerConfig } from "../lib/worker";
 
 runWorker(async (): Promise<BackfillResult> => {
   const config = workerConfig<BackfillConfig>();
-  const { trpc, close } = createRunsClient({ url: config.url });
+  const { trpc, close } = createRunsClient({ url: config.url, token: config.token });
   try {
     // Opens the WebSocket (and warms the server's code path) outside the timed replay.
     await watchRun(trpc, config.runId, { fromSeq: config.expected - 1 });

@@ -28,7 +28,8 @@ async function trpcSubscribers(config: FanoutConfig): Promise<FanoutResult> {
         }
       }
       const batch = Math.min(CONNECT_BATCH, config.subscribers - i);
-      for (let j = 0; j < batch; j += 1) clients.push(createRunsClient({ url: config.url, WebSocket: TrackedWebSocket }));
+      for (let j = 0; j < batch; j += 1)
+        clients.push(createRunsClient({ url: config.url, token: config.token, WebSocket: TrackedWebSocket }));
       await Promise.all(opens);
     }
     tellParent({ type: "ready" });
@@ -43,7 +44,8 @@ async function trpcSubscribers(config: FanoutConfig): Promise<FanoutResult> {
             result.ts.push(event.ts);
             result.arrived.push(arrivedAt);
             received += 1;
-            if (received === backfill && ++attached === clients.length) tellParent({ type: "subscribed", at: Date.now() });
+            if (received === backfill && ++attached === clients.length)
+              tellParent({ type: "subscribed", at: Date.now() });
           },
         });
       }),
