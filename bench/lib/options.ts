@@ -22,7 +22,11 @@ export interface BenchOptions {
   fanout: {
     subscribers: number[];
     processes: (subscribers: number) => number;
-    /** Long enough for every subscriber to attach before the first measured event. */
+    /**
+     * Long enough for every subscriber to attach before the first step ends. Past 2,000 subscribers
+     * the steps get long, so the run is cancelled after the first step: its events and RunFinished
+     * are the ones measured.
+     */
     stepDelayMs: (subscribers: number) => number;
     rawStepMs: number;
   };
@@ -116,7 +120,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     fanout: {
       subscribers,
       processes: (n) => Math.max(2, Math.min(8, Math.ceil(n / 1_250))),
-      stepDelayMs: (n) => Math.max(3_000, n * 3),
+      stepDelayMs: (n) => (n <= 2_000 ? 3_000 : Math.min(60_000, n * 6)),
       rawStepMs: 250,
     },
     backfill: { events: int(values["backfill-events"], 100_000, "--backfill-events") },

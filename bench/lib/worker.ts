@@ -23,18 +23,20 @@ export function fromParent<T extends ParentMessage["type"]>(type: T): Promise<Ex
   });
 }
 
-/** Runs the worker body, reports its result or failure, then exits (open sockets must not keep it alive). */
+/** Sends the last message, then exits once it is flushed (open sockets must not keep the worker alive). */
+function finish(message: WorkerMessage, code: number): void {
+  if (!process.send) throw new Error("bench workers must be forked with an IPC channel");
+  process.send(message, undefined, {}, () => {
+    process.disconnect?.();
+    process.exit(code);
+  });
+}
+
+/** Runs the worker body and reports its result or failure. */
 export function runWorker(body: () => Promise<unknown>): void {
   body().then(
-    (data) => {
-      tellParent({ type: "result", data });
-      process.disconnect?.();
-      setTimeout(() => process.exit(0), 50);
-    },
-    (error: unknown) => {
-      tellParent({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-      process.disconnect?.();
-      setTimeout(() => process.exit(1), 50);
-    },
+    (data) => finish({ type: "result", data }, 0),
+    (error: unknown) =>
+      finish({ type: "error", message: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 1),
   );
 }

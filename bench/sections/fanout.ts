@@ -6,17 +6,21 @@ import type { Figure } from "../lib/report";
 import { sleep, summarize } from "../lib/stats";
 import { canonicalEvents, log, startOurServer } from "./common";
 
-/** run.start over plain HTTP, so the orchestrator holds no WebSocket of its own on the server. */
-async function startRun(url: string, owner: BenchOwner, stepDelayMs: number): Promise<string> {
-  const response = await fetch(`${url}/api/trpc/run.start`, {
+/** A mutation over plain HTTP, so the orchestrator holds no WebSocket of its own on the server. */
+async function mutate(url: string, owner: BenchOwner, procedure: string, input: unknown): Promise<{ id?: string }> {
+  const response = await fetch(`${url}/api/trpc/${procedure}`, {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${owner.token}` },
-    body: JSON.stringify({ appPath: "/bench/fanout", stepDelayMs }),
+    body: JSON.stringify(input),
   });
   const body = (await response.json()) as { result?: { data?: { id?: string } } };
-  const id = body.result?.data?.id;
-  if (!id) throw new Error(`run.start failed: ${JSON.stringify(body)}`);
-  return id;
+  if (!body.result?.data) throw new Error(`${procedure} failed: ${JSON.stringify(body)}`);
+  return body.result.data;
+}
+
+async function startRun(url: string, owner: BenchOwner, stepDelayMs: number): Promise<string> {
+  const { id } = await mutate(url, owner, "run.start", { appPath: "/bench/fanout", stepDelayMs });
+  return id!;
 }
 
 function splitEvenly(total: number, parts: number): number[] {
@@ -71,6 +75,11 @@ async function oursOnce(options: BenchOptions, databaseUrl: string, owner: Bench
       log(`  warning: subscribers took ${subscribedAt - runStartedAt} ms to attach`);
     await sleep(100);
     const rssPerSubscriber = (server.rss() - rssBefore) / subscribers;
+    if (stepDelayMs > 3_000) {
+      // Long steps (many subscribers): measure the first step's events, then RunFinished by cancel.
+      await sleep(runStartedAt + stepDelayMs + 1_000 - Date.now());
+      await mutate(server.url, owner, "run.cancel", { runId });
+    }
     if (process.env.BENCH_DEBUG) {
       const rssSubscribed = server.rss();
       await sleep(1000);
