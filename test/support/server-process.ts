@@ -10,7 +10,6 @@ export interface ServerProcess {
   /** An API token for TEST_OWNER, which client() uses. */
   token: string;
   instanceId: string;
-  pid: number;
   /** Log lines (JSON) the process printed so far. */
   logs: string[];
   client(): RunsClient;
@@ -66,7 +65,6 @@ export async function spawnServer(databaseUrl: string, env: Record<string, strin
     url,
     token,
     instanceId,
-    pid: child.pid!,
     logs,
     client() {
       const client = createRunsClient({ url, token, retryDelayMs: () => 100 });
