@@ -1,4 +1,4 @@
-import type { RunEventRow, RunEventType, RunRow, RunStatus, TerminalStatus } from "../../db/schema";
+import type { RunEventType, RunRow, RunStatus, TerminalStatus } from "../../db/schema";
 
 export type EventSource = "api" | "worker" | "outbox";
 
@@ -45,14 +45,4 @@ export function toRun(row: RunRow): Run {
     startedAt: row.startedAt?.toISOString() ?? null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
   };
-}
-
-/** Drops null columns so events carry only the fields their type uses. */
-export function toRunEvent(row: RunEventRow): RunEvent {
-  const event: RunEvent = { runId: row.runId, seq: row.seq, ts: row.ts, type: row.type, v: 1, source: row.source };
-  if (row.name !== null) event.name = row.name;
-  if (row.fn !== null) event.fn = row.fn;
-  if (row.status !== null) event.status = row.status;
-  if (row.reason !== null) event.reason = row.reason;
-  return event;
 }
