@@ -57,7 +57,7 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 /** Parses and validates the process environment; throws one readable message listing every problem. */
-export function parseEnv(source: NodeJS.ProcessEnv): Env {
+export function parseEnv(source: Record<string, string | undefined>): Env {
   // An empty variable (`DATABASE_URL=`) means "not set", as it does for most tools.
   const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ""));
   const parsed = envSchema.safeParse(present);
@@ -70,3 +70,44 @@ export function parseEnv(source: NodeJS.ProcessEnv): Env {
   }
   return parsed.data;
 }
+
+/**
+ * The server's settings from a validated environment: every default lives in the schema above or
+ * here, and main.ts, the test servers and the benchmarks all start from this.
+ */
+export function serverOptionsFromEnv(env: Env) {
+  return {
+    host: env.HOST,
+    port: env.PORT,
+    /** Serve the Next.js pages too (dev: with HMR); null serves the API only. */
+    pages: env.SERVE_PAGES ? { dev: env.NODE_ENV !== "production", dir: process.cwd() } : null,
+    executor: {
+      concurrency: env.EXECUTOR_CONCURRENCY,
+      pollMs: env.EXECUTOR_POLL_MS,
+      leaseMs: env.LEASE_MS,
+      heartbeatMs: env.HEARTBEAT_MS,
+      nodeTimeoutMs: env.NODE_TIMEOUT_MS,
+    },
+    outbox: { pollMs: env.OUTBOX_POLL_MS, batchSize: env.OUTBOX_BATCH_SIZE, wakeOnAppend: true },
+    /** Live events a subscriber may fall behind by before it is switched to reading the table. */
+    inboxCapacity: 10_000,
+    /** How long run.cancel waits for a running run's executor to write RunFinished. */
+    cancelSettleTimeoutMs: 2_000,
+    connectionLimits: {
+      subscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      socketBufferBytes: env.WS_MAX_BUFFERED_BYTES,
+      messageBytes: env.WS_MAX_MESSAGE_BYTES,
+    },
+    ownerLimits: { startsPerMinute: env.RUN_STARTS_PER_MINUTE, activeRunsPerOwner: env.ACTIVE_RUNS_PER_OWNER },
+    auth: {
+      /** Signs session cookies; when absent, a secret generated once and kept in the database. */
+      sessionSecret: env.SESSION_SECRET,
+      sessionMaxAgeMs: env.SESSION_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,
+      allowedOrigins: env.ALLOWED_ORIGINS as readonly string[],
+      secureCookies: env.SECURE_COOKIES,
+    },
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  };
+}
+
+export type ServerSettings = ReturnType<typeof serverOptionsFromEnv>;

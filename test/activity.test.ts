@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { InboxItem } from "../src/server/outbox/inbox";
+import type { InboxItem } from "../src/server/delivery/inbox";
 import { awaitCondition, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
 

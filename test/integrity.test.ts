@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runEvents, runs } from "../src/db/schema";
 import type { PlanNode } from "../src/server/executor/plan";
-import { appendEvent } from "../src/server/runs/append";
+import { appendEvent } from "../src/server/events/append";
 import { awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { range, seqs, useTestServer } from "./support/fixture";
 

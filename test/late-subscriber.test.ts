@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { readEventsAfter } from "../src/server/runs/queries";
-import { streamRunEvents } from "../src/server/runs/stream";
-import type { RunEvent } from "../src/server/runs/types";
+import { readEventsAfter } from "../src/server/events/read";
+import { streamRunEvents } from "../src/server/delivery/stream";
+import type { RunEvent } from "../src/server/events/types";
 import { awaitCondition, awaitEvents, awaitOutboxFlush, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { range, seqs, useTestServer } from "./support/fixture";
 import { gatedPlan } from "./support/gated-plan";

@@ -95,9 +95,11 @@ export async function startApiServer(options: {
   databaseUrl: string;
   env: Record<string, string>;
   nodeArgs?: string[];
+  /** The server's entry module; the real one unless a bench variant is given. */
+  entry?: string;
 }): Promise<ApiServer> {
   const port = await freePort();
-  const entry = "src/server/main.ts";
+  const entry = options.entry ?? "src/server/main.ts";
   const child = track(
     spawn(process.execPath, [...tsxImport, ...(options.nodeArgs ?? []), entry], {
       cwd: repoRoot,

@@ -43,7 +43,7 @@ export async function latencySection(options: BenchOptions): Promise<Figure[]> {
   const seed = await startApiServer({
     databaseUrl: seedDb.url,
     env: { ...options.serverEnv, SEED_OUTBOX_POLL_MS: "25" },
-    nodeArgs: ["--import", "./bench/servers/seed-outbox.ts"],
+    entry: "bench/servers/seed-outbox.ts",
   });
   // Every client is an owner of its own, as the users of 100 concurrent runs would be.
   const oursOwners = (await createOwners(oursDb.url, "latency", latency.concurrentRuns)).map((o) => o.token);

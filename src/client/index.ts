@@ -1,9 +1,11 @@
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from "@trpc/client";
 import WebSocket from "ws";
 import type { AppRouter } from "../server/routers/_app";
+import { TRPC_PATH } from "../shared/api";
 
 export type { AppRouter } from "../server/routers/_app";
-export type { Run, RunEvent } from "../server/runs/types";
+export type { RunEvent } from "../server/events/types";
+export type { Run } from "../server/runs/types";
 
 export interface RunsClientOptions {
   /** Base URL of a live runs server, e.g. http://127.0.0.1:3000 */
@@ -35,7 +37,7 @@ export interface RunsClient {
  * WebSocket that reconnects and resumes each subscription from the last event it delivered.
  */
 export function createRunsClient(options: RunsClientOptions): RunsClient {
-  const base = new URL("/api/trpc", options.url);
+  const base = new URL(TRPC_PATH, options.url);
   const wsUrl = new URL(base);
   wsUrl.protocol = base.protocol === "https:" ? "wss:" : "ws:";
   const headers = {

@@ -13,6 +13,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { RUN_EVENT_TYPES, RUN_STATUSES, TERMINAL_STATUSES } from "../shared/run-status";
 
 // Millisecond precision so a JS Date round-trips exactly (list cursors compare on it).
 const timestampMs = (name: string) => timestamp(name, { precision: 3, withTimezone: true });
@@ -23,9 +24,7 @@ export const runs = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     // Who may see and cancel the run: an anonymous browser session ("anon:<uuid>") or a token's owner.
     ownerId: text("owner_id").notNull(),
-    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "cancelled"] })
-      .notNull()
-      .default("queued"),
+    status: text("status", { enum: RUN_STATUSES }).notNull().default("queued"),
     appPath: text("app_path").notNull(),
     stepDelayMs: integer("step_delay_ms").notNull(),
     // Highest seq appended so far; the append transaction increments it under the row lock.
@@ -60,14 +59,12 @@ export const runEvents = pgTable(
       .references(() => runs.id, { onDelete: "cascade" }),
     seq: integer("seq").notNull(),
     ts: bigint("ts", { mode: "number" }).notNull(),
-    type: text("type", {
-      enum: ["RunStarted", "NodeStarted", "DebugTrace", "NodeFinished", "RunFinished"],
-    }).notNull(),
+    type: text("type", { enum: RUN_EVENT_TYPES }).notNull(),
     v: smallint("v").notNull().default(1),
     source: text("source", { enum: ["api", "worker", "outbox"] }).notNull(),
     name: text("name"),
     fn: text("fn"),
-    status: text("status", { enum: ["succeeded", "failed", "cancelled"] }),
+    status: text("status", { enum: TERMINAL_STATUSES }),
     reason: text("reason"),
   },
   (t) => [
@@ -119,8 +116,3 @@ export const serverSettings = pgTable("server_settings", {
 });
 
 export type RunRow = typeof runs.$inferSelect;
-export type RunEventRow = typeof runEvents.$inferSelect;
-export type RunStatus = RunRow["status"];
-export type RunEventType = RunEventRow["type"];
-export const terminalStatuses = ["succeeded", "failed", "cancelled"] as const;
-export type TerminalStatus = (typeof terminalStatuses)[number];

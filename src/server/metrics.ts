@@ -2,6 +2,7 @@ import { isNull, sql } from "drizzle-orm";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Db } from "../db/client";
 import { runOutbox, runs } from "../db/schema";
+import { RUN_STATUSES } from "../shared/run-status";
 
 export interface MetricsSources {
   db: Db;
@@ -57,7 +58,7 @@ export function createMetrics(sources: MetricsSources) {
         .from(runs)
         .groupBy(runs.status);
       this.reset();
-      for (const status of ["queued", "running", "succeeded", "failed", "cancelled"]) {
+      for (const status of RUN_STATUSES) {
         this.set({ status }, rows.find((row) => row.status === status)?.count ?? 0);
       }
     },
@@ -97,5 +98,3 @@ export function createMetrics(sources: MetricsSources) {
     },
   };
 }
-
-export type Metrics = ReturnType<typeof createMetrics>;

@@ -3,7 +3,7 @@ import type { TRPCClient } from "@trpc/client";
 import type { AppRouter } from "../../src/server/routers/_app";
 import type { Db } from "../../src/db/client";
 import { runOutbox } from "../../src/db/schema";
-import type { RunEvent } from "../../src/server/runs/types";
+import type { RunEvent } from "../../src/server/events/types";
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 

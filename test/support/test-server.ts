@@ -1,6 +1,7 @@
 import { createRunsClient, type RunsClient, type RunsClientOptions } from "../../src/client";
 import type { PlanNode } from "../../src/server/executor/plan";
 import { createApiToken } from "../../src/server/auth/api-tokens";
+import { parseEnv, serverOptionsFromEnv } from "../../src/env";
 import { silentLogger } from "../../src/server/log";
 import { startServer, type RunningServer, type ServerOptions } from "../../src/server/server";
 import type { TestDatabase } from "./test-database";
@@ -16,34 +17,28 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts the API server (no Next.js) on an ephemeral port over the given test database. */
-export async function startTestServer(
-  database: TestDatabase,
-  overrides: {
-    plan?: readonly PlanNode[];
-    executor?: Partial<ServerOptions["executor"]>;
-    inboxCapacity?: number;
-    limits?: ServerOptions["limits"];
-    ownerLimits?: ServerOptions["ownerLimits"];
-  } = {},
-): Promise<TestServer> {
+type Overrides = {
+  plan?: readonly PlanNode[];
+  executor?: Partial<ServerOptions["executor"]>;
+  inboxCapacity?: number;
+  limits?: Partial<ServerOptions["connectionLimits"]>;
+  ownerLimits?: ServerOptions["ownerLimits"];
+};
+
+/** Starts the API server (no Next.js) on an ephemeral port over the given test database, with the default settings. */
+export async function startTestServer(database: TestDatabase, overrides: Overrides = {}): Promise<TestServer> {
+  const defaults = serverOptionsFromEnv(parseEnv({}));
   const server = await startServer({
+    ...defaults,
     host: "127.0.0.1",
     port: 0,
+    pages: null,
     database: database.open(),
     log: silentLogger,
-    executor: {
-      concurrency: 16,
-      pollMs: 1_000,
-      leaseMs: 15_000,
-      heartbeatMs: 5_000,
-      nodeTimeoutMs: 120_000,
-      ...overrides.executor,
-      ...(overrides.plan ? { plan: overrides.plan } : {}),
-    },
-    outbox: { pollMs: 1_000, batchSize: 500 },
+    executor: { ...defaults.executor, ...overrides.executor },
+    ...(overrides.plan ? { plan: overrides.plan } : {}),
     ...(overrides.inboxCapacity ? { inboxCapacity: overrides.inboxCapacity } : {}),
-    ...(overrides.limits ? { limits: overrides.limits } : {}),
+    connectionLimits: { ...defaults.connectionLimits, ...overrides.limits },
     // Tests start runs far faster than a person; the limits have their own tests.
     ownerLimits: overrides.ownerLimits ?? { startsPerMinute: 1_000_000, activeRunsPerOwner: 1_000_000 },
     shutdownGraceMs: 0,

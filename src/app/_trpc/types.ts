@@ -1,3 +1,5 @@
 // Types only: pages never load server modules at runtime (see eslint.config.mjs).
 export type { AppRouter } from "../../server/routers/_app";
-export type { Run, RunEvent, RunStatus } from "../../server/runs/types";
+export type { RunEvent } from "../../server/events/types";
+export type { Run } from "../../server/runs/types";
+export type { RunStatus } from "../../shared/run-status";

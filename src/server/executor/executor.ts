@@ -1,26 +1,35 @@
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { RUN_CANCEL_CHANNEL, RUN_QUEUED_CHANNEL } from "../../db/channels";
 import type { Database } from "../../db/client";
-import { runs } from "../../db/schema";
-import { RUN_CANCEL_CHANNEL, RUN_QUEUED_CHANNEL } from "../channels";
+import type { EventLog } from "../events/event-log";
 import type { Logger } from "../log";
-import { appendEvent } from "../runs/append";
+import { WakeLoop } from "../wake-loop";
+import { claimQueuedRuns, renewLeases, takeExpiredLeases } from "./leases";
 import type { PlanNode } from "./plan";
 import { runPlan, type Interruption } from "./run-plan";
 
-export interface RunExecutorOptions {
-  database: Database;
-  /** Identifies this instance as the lease owner of the runs it executes. */
-  instanceId: string;
+export interface ExecutorSettings {
   concurrency: number;
+  /** Backstop poll for queued runs whose NOTIFY was missed. */
   pollMs: number;
   leaseMs: number;
   heartbeatMs: number;
   nodeTimeoutMs: number;
+}
+
+export interface RunExecutorOptions extends ExecutorSettings {
+  database: Database;
+  eventLog: EventLog;
+  /** Identifies this instance as the lease owner of the runs it executes. */
+  instanceId: string;
   plan: readonly PlanNode[];
-  /** Called after every append so the outbox publishes it at once. */
-  onAppended: () => void;
   log: Logger;
 }
+
+/** stopped → accepting (claims runs) → draining (finishes what it holds, claims nothing) → stopped. */
+type ExecutorState = "stopped" | "accepting" | "draining";
+
+// Expired leases taken over per sweep; the next heartbeat takes more.
+const SWEEP_BATCH = 100;
 
 /**
  * Claims queued runs (FOR UPDATE SKIP LOCKED, so each run goes to exactly one instance), holds
@@ -29,17 +38,22 @@ export interface RunExecutorOptions {
  */
 export class RunExecutor {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly claims: WakeLoop;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly unlisteners: (() => Promise<void>)[] = [];
-  private claiming: Promise<void> | null = null;
-  private claimAgain = false;
-  private accepting = false;
+  private state: ExecutorState = "stopped";
 
-  constructor(private readonly options: RunExecutorOptions) {}
+  constructor(private readonly options: RunExecutorOptions) {
+    this.claims = new WakeLoop({
+      work: () => this.claimAvailable(),
+      pollMs: options.pollMs,
+      onError: (error) => options.log.error({ err: error }, "claiming queued runs failed; will retry"),
+    });
+  }
 
   async start(): Promise<void> {
-    const { database, pollMs, heartbeatMs } = this.options;
-    this.accepting = true;
+    const { database, heartbeatMs } = this.options;
+    this.state = "accepting";
     this.unlisteners.push(
       // Wake on (re)connect too: a run queued while the listener was down sent its NOTIFY to nobody.
       await database.listen(
@@ -49,19 +63,16 @@ export class RunExecutor {
       ),
       await database.listen(RUN_CANCEL_CHANNEL, (runId) => this.interrupt(runId, "user_cancelled")),
     );
-    this.timers.push(
-      setInterval(() => this.wake(), pollMs),
-      setInterval(() => void this.heartbeat().then(() => this.sweepExpiredLeases()), heartbeatMs),
-    );
-    this.wake();
+    this.heartbeatTimer = setInterval(() => void this.heartbeat().then(() => this.sweepExpiredLeases()), heartbeatMs);
+    this.claims.start();
   }
 
   /** Stops claiming; lets runs in flight finish for up to graceMs, then ends them as executor_lost. */
   async stop(graceMs: number): Promise<void> {
-    this.accepting = false;
-    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    this.state = "draining";
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await Promise.all(this.unlisteners.splice(0).map((unlisten) => unlisten()));
-    await this.claiming;
+    await this.claims.stop();
     const inFlight = () => Promise.all([...this.active.values()].map((run) => run.done));
     let graceTimer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)));
@@ -69,28 +80,16 @@ export class RunExecutor {
     clearTimeout(graceTimer);
     for (const runId of this.active.keys()) this.interrupt(runId, "executor_lost");
     await inFlight();
+    this.state = "stopped";
   }
 
   get activeCount(): number {
     return this.active.size;
   }
 
-  /** Claims queued runs up to the free capacity; calls made meanwhile coalesce into one more claim. */
+  /** Claims queued runs up to the free capacity soon; calls made meanwhile coalesce into one more claim. */
   wake(): void {
-    if (!this.accepting) return;
-    if (this.claiming) {
-      this.claimAgain = true;
-      return;
-    }
-    this.claiming = this.claimAvailable()
-      .catch((error: unknown) => this.options.log.error({ err: error }, "claiming queued runs failed; will retry"))
-      .finally(() => {
-        this.claiming = null;
-        if (this.claimAgain) {
-          this.claimAgain = false;
-          this.wake();
-        }
-      });
+    this.claims.wake();
   }
 
   /** Aborts the run if this instance executes it. */
@@ -102,31 +101,15 @@ export class RunExecutor {
     const { database, instanceId, leaseMs, concurrency } = this.options;
     for (;;) {
       const free = concurrency - this.active.size;
-      if (!this.accepting || free <= 0) return;
-      const queued = database.db
-        .select({ id: runs.id })
-        .from(runs)
-        .where(eq(runs.status, "queued"))
-        .orderBy(asc(runs.createdAt))
-        .limit(free)
-        .for("update", { skipLocked: true });
-      const claimed = await database.db
-        .update(runs)
-        .set({
-          status: "running",
-          startedAt: sql`now()`,
-          leaseOwner: instanceId,
-          leaseExpiresAt: sql`now() + ${leaseMs} * interval '1 millisecond'`,
-        })
-        .where(inArray(runs.id, queued))
-        .returning({ id: runs.id, stepDelayMs: runs.stepDelayMs });
+      if (this.state !== "accepting" || free <= 0) return;
+      const claimed = await claimQueuedRuns(database.db, instanceId, leaseMs, free);
       for (const run of claimed) this.execute(run.id, run.stepDelayMs);
       if (claimed.length < free) return;
     }
   }
 
   private execute(runId: string, stepDelayMs: number): void {
-    const { database, instanceId, plan, nodeTimeoutMs, onAppended, log } = this.options;
+    const { eventLog, instanceId, plan, nodeTimeoutMs, log } = this.options;
     const controller = new AbortController();
     log.info({ runId, stepDelayMs }, "run claimed");
     const done = runPlan({
@@ -135,8 +118,7 @@ export class RunExecutor {
       nodeTimeoutMs,
       signal: controller.signal,
       append: async (event) => {
-        const appended = await appendEvent(
-          database.db,
+        const appended = await eventLog.append(
           runId,
           { ...event, source: "worker" },
           { status: "running", leaseOwner: instanceId },
@@ -145,7 +127,6 @@ export class RunExecutor {
           log.warn({ runId }, "run is no longer held by this instance; stopping it");
           return null;
         }
-        onAppended();
         const fields = { runId, seq: appended.seq, type: appended.type };
         if (appended.type === "RunFinished")
           log.info({ ...fields, status: appended.status, reason: appended.reason }, "run finished");
@@ -168,31 +149,14 @@ export class RunExecutor {
    * failed/executor_lost. Runs are not resumed: their nodes are not idempotent.
    */
   private async sweepExpiredLeases(): Promise<void> {
-    if (!this.accepting) return;
-    const { database, instanceId, leaseMs, onAppended, log } = this.options;
+    if (this.state !== "accepting") return;
+    const { database, eventLog, instanceId, leaseMs, log } = this.options;
     try {
-      const expired = database.db
-        .select({ id: runs.id })
-        .from(runs)
-        .where(and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, sql`now()`)))
-        .limit(100)
-        .for("update", { skipLocked: true });
-      const taken = await database.db
-        .update(runs)
-        .set({ leaseOwner: instanceId, leaseExpiresAt: sql`now() + ${leaseMs} * interval '1 millisecond'` })
-        .where(inArray(runs.id, expired))
-        .returning({ id: runs.id });
+      const taken = await takeExpiredLeases(database.db, instanceId, leaseMs, SWEEP_BATCH);
       for (const { id } of taken) {
-        const finished = await appendEvent(
-          database.db,
-          id,
-          { type: "RunFinished", source: "worker", status: "failed", reason: "executor_lost" },
-          { status: "running", leaseOwner: instanceId },
-        );
-        if (finished) {
-          onAppended();
-          log.warn({ runId: id, seq: finished.seq }, "run's executor was lost; finished it as failed");
-        }
+        const lost = { status: "failed", reason: "executor_lost" } as const;
+        const finished = await eventLog.finish(id, lost, "worker", { status: "running", leaseOwner: instanceId });
+        if (finished) log.warn({ runId: id, seq: finished.seq }, "run's executor was lost; finished it as failed");
       }
     } catch (error) {
       log.error({ err: error }, "sweeping expired leases failed; will retry");
@@ -205,11 +169,7 @@ export class RunExecutor {
     if (ids.length === 0) return;
     const { database, instanceId, leaseMs, log } = this.options;
     try {
-      const renewed = await database.db
-        .update(runs)
-        .set({ leaseExpiresAt: sql`now() + ${leaseMs} * interval '1 millisecond'` })
-        .where(and(inArray(runs.id, ids), eq(runs.status, "running"), eq(runs.leaseOwner, instanceId)))
-        .returning({ id: runs.id, cancelRequestedAt: runs.cancelRequestedAt });
+      const renewed = await renewLeases(database.db, instanceId, leaseMs, ids);
       for (const run of renewed) if (run.cancelRequestedAt) this.interrupt(run.id, "user_cancelled");
     } catch (error) {
       log.error({ err: error }, "lease heartbeat failed; will retry");

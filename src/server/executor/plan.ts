@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { CANONICAL_STEPS, type CanonicalStep } from "../../shared/canonical-plan";
 
 export interface NodeContext {
   /** Aborted when the run is cancelled, the node overruns its timeout, or the server stops. */
@@ -16,17 +17,16 @@ export interface PlanNode {
 
 const waitStep = (ctx: NodeContext) => sleep(ctx.stepDelayMs, undefined, { signal: ctx.signal });
 
+// What each canonical step does beyond waiting its step delay.
+const canonicalWork: Partial<Record<CanonicalStep, (ctx: NodeContext) => Promise<void>>> = {
+  EnsureDevice: (ctx) => ctx.trace("ensureDevice.check"),
+};
+
 /** The canonical crawl plan every run executes: 13 events when it succeeds. */
-export const canonicalPlan: readonly PlanNode[] = [
-  {
-    name: "EnsureDevice",
-    async run(ctx) {
-      await ctx.trace("ensureDevice.check");
-      await waitStep(ctx);
-    },
+export const canonicalPlan: readonly PlanNode[] = CANONICAL_STEPS.map((name) => ({
+  name,
+  async run(ctx) {
+    await canonicalWork[name]?.(ctx);
+    await waitStep(ctx);
   },
-  { name: "Warmup", run: waitStep },
-  { name: "OpenApp", run: waitStep },
-  { name: "Ping", run: waitStep },
-  { name: "Teardown", run: waitStep },
-];
+}));

@@ -1,5 +1,5 @@
-import type { NewEvent } from "../runs/append";
-import type { RunEvent, TerminalStatus } from "../runs/types";
+import type { NewEvent, RunEvent } from "../events/types";
+import type { TerminalStatus } from "../../shared/run-status";
 import type { PlanNode } from "./plan";
 
 /** Why a run's signal was aborted from outside the plan. */

@@ -1,4 +1,4 @@
-import { createTRPCRouter } from "../trpc";
+import { createTRPCRouter } from "../trpc/init";
 import { runRouter } from "./run";
 
 export const appRouter = createTRPCRouter({ run: runRouter });

@@ -1,85 +1,75 @@
-import { tracked, TRPCError } from "@trpc/server";
+import { tracked } from "@trpc/server";
 import { z } from "zod";
-import type { Db } from "../../db/client";
-import { streamActivity } from "../runs/activity";
+import { RUN_LIST_LIMITS, RUN_START_DEFAULTS, RUN_START_LIMITS } from "../../shared/api";
+import { streamActivity } from "../delivery/activity";
+import { streamRunEvents } from "../delivery/stream";
+import { InvalidRequestError } from "../errors";
 import { cancelRun } from "../runs/cancel";
 import { decodeListCursor, encodeListCursor } from "../runs/list-cursor";
-import { findOwnedRun, listRuns } from "../runs/queries";
-import { startRunWithinLimits } from "../runs/start-within-limits";
-import { streamRunEvents } from "../runs/stream";
-import type { Run } from "../runs/types";
-import { withinConnectionLimits } from "../subscription-limits";
-import { createTRPCRouter, mapDatabaseOutage, ownerProcedure } from "../trpc";
+import { listRuns, requireOwnedRun } from "../runs/queries";
+import { startRun } from "../runs/start";
+import { withinConnectionLimits } from "../trpc/connection-limits";
+import { mapDomainErrors } from "../trpc/error-mapping";
+import { createTRPCRouter, ownerProcedure } from "../trpc/init";
 
 const runIdInput = z.object({ runId: z.guid() });
 
-export const DEFAULT_APP_PATH = "/";
-export const DEFAULT_STEP_DELAY_MS = 500;
-
-/** Someone else's run answers exactly like a missing one, so ids cannot be probed. */
-async function ownedRun(db: Db, runId: string, ownerId: string): Promise<Run> {
-  const run = await findOwnedRun(db, runId, ownerId);
-  if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `run ${runId} not found` });
-  return run;
-}
-
+// Thin procedures: validate, then call the run service with the caller's owner id.
 export const runRouter = createTRPCRouter({
   start: ownerProcedure
     .input(
       z
         .object({
-          appPath: z.string().min(1).max(512).optional(),
-          stepDelayMs: z.number().int().min(0).max(60_000).optional(),
+          appPath: z.string().min(1).max(RUN_START_LIMITS.appPathMaxLength).optional(),
+          stepDelayMs: z.number().int().min(0).max(RUN_START_LIMITS.stepDelayMsMax).optional(),
         })
         .optional(),
     )
     .mutation(async ({ ctx, input }) => {
-      const { database, onAppended, executor, ownerLimits } = ctx.services;
-      const run = await startRunWithinLimits(
-        database.db,
+      const { eventLog, executor, ownerLimits } = ctx.services;
+      const run = await startRun(
+        eventLog,
         {
           ownerId: ctx.ownerId,
-          appPath: input?.appPath ?? DEFAULT_APP_PATH,
-          stepDelayMs: input?.stepDelayMs ?? DEFAULT_STEP_DELAY_MS,
+          appPath: input?.appPath ?? RUN_START_DEFAULTS.appPath,
+          stepDelayMs: input?.stepDelayMs ?? RUN_START_DEFAULTS.stepDelayMs,
         },
         ownerLimits,
       );
-      onAppended();
-      executor.wake();
+      executor.wake(); // this instance may claim it before the NOTIFY comes back
       return run;
     }),
 
   cancel: ownerProcedure.input(runIdInput).mutation(async ({ ctx, input }) => {
-    const { database, fanout, onAppended, executor, cancelSettleTimeoutMs } = ctx.services;
-    await ownedRun(database.db, input.runId, ctx.ownerId);
+    const { database, eventLog, fanout, executor, cancelSettleTimeoutMs } = ctx.services;
+    const run = await requireOwnedRun(database.db, input.runId, ctx.ownerId);
     return cancelRun(
       {
-        db: database.db,
+        eventLog,
         fanout,
-        onAppended,
         interruptLocal: (runId) => executor.interrupt(runId, "user_cancelled"),
         settleTimeoutMs: cancelSettleTimeoutMs,
       },
-      input.runId,
+      run,
     );
   }),
 
   get: ownerProcedure
     .input(runIdInput)
-    .query(({ ctx, input }) => ownedRun(ctx.services.database.db, input.runId, ctx.ownerId)),
+    .query(({ ctx, input }) => requireOwnedRun(ctx.services.database.db, input.runId, ctx.ownerId)),
 
   list: ownerProcedure
     .input(
       z
         .object({
-          limit: z.number().int().min(1).max(100).default(20),
+          limit: z.number().int().min(1).max(RUN_LIST_LIMITS.maxLimit).default(RUN_LIST_LIMITS.defaultLimit),
           cursor: z.string().max(200).nullish(),
         })
-        .default({ limit: 20 }),
+        .default({ limit: RUN_LIST_LIMITS.defaultLimit }),
     )
     .query(async ({ ctx, input }) => {
       const after = input.cursor ? decodeListCursor(input.cursor) : null;
-      if (input.cursor && !after) throw new TRPCError({ code: "BAD_REQUEST", message: "invalid cursor" });
+      if (input.cursor && !after) throw new InvalidRequestError("invalid cursor");
       const page = await listRuns(ctx.services.database.db, ctx.ownerId, input.limit, after);
       return { items: page.items, nextCursor: page.next ? encodeListCursor(page.next) : null };
     }),
@@ -100,10 +90,10 @@ export const runRouter = createTRPCRouter({
       const afterSeq = input.lastEventId ? Number(input.lastEventId) : (input.fromSeq ?? 0);
       const { database, fanout } = ctx.services;
       const owned = async function* () {
-        await ownedRun(database.db, input.runId, ctx.ownerId);
+        await requireOwnedRun(database.db, input.runId, ctx.ownerId);
         yield* streamRunEvents({ db: database.db, fanout }, input.runId, afterSeq, signal);
       };
-      for await (const event of withinConnectionLimits(ctx, mapDatabaseOutage(owned()))) {
+      for await (const event of withinConnectionLimits(ctx, mapDomainErrors(owned()))) {
         yield tracked(String(event.seq), event);
       }
     }),
@@ -111,6 +101,6 @@ export const runRouter = createTRPCRouter({
   /** The caller's runs' events as they are published, for live run lists; `resync` asks for a refetch. */
   activity: ownerProcedure.subscription(async function* ({ ctx, signal }) {
     const { database, fanout } = ctx.services;
-    yield* withinConnectionLimits(ctx, mapDatabaseOutage(streamActivity(database.db, fanout, ctx.ownerId, signal)));
+    yield* withinConnectionLimits(ctx, mapDomainErrors(streamActivity(database.db, fanout, ctx.ownerId, signal)));
   }),
 });

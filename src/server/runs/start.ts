@@ -1,47 +1,21 @@
-import { sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { RUN_QUEUED_CHANNEL } from "../channels";
-import { queryRows } from "./queries";
+import type { EventLog } from "../events/event-log";
+import type { NewRun } from "../events/create-run";
+import { admitWithinOwnerLimits, type OwnerLimits } from "./limits";
 import type { Run } from "./types";
 
-export interface StartRunInput {
-  ownerId: string;
-  appPath: string;
-  stepDelayMs: number;
-}
-
 /**
- * Creates a queued run and its RunStarted (seq 1) in one transaction, and notifies every
- * instance's executor that there is work. Returns the run as stored. One statement (one round
- * trip): the run, its first event and outbox row are data-modifying CTEs of the same query.
+ * Starts a run for its owner unless the owner is over a limit (LimitExceededError). The run is
+ * queued with its RunStarted; executors are notified by the database and claim it.
  */
-export async function startRun(db: Db, input: StartRunInput): Promise<Run> {
-  const ts = Date.now();
-  const [created] = await queryRows<{ id: string; created_ms: number }>(
-    db,
-    sql`with run as (
-          insert into runs (owner_id, app_path, step_delay_ms, last_seq)
-          values (${input.ownerId}, ${input.appPath}, ${input.stepDelayMs}, 1)
-          returning id, created_at
-        ), event as (
-          insert into run_events (run_id, seq, ts, type, source)
-          select id, 1, ${ts}::bigint, 'RunStarted', 'api' from run
-          returning run_id, seq
-        ), outbox as (
-          insert into run_outbox (run_id, seq) select run_id, seq from event
-        ), queued as (
-          select pg_notify(${RUN_QUEUED_CHANNEL}, id::text) from run
-        )
-        select id, (extract(epoch from created_at) * 1000)::float8 as created_ms, (select count(*) from queued) as notified
-        from run`,
-  );
+export async function startRun(eventLog: EventLog, run: NewRun, limits: OwnerLimits): Promise<Run> {
+  const created = await eventLog.start(run, (tx) => admitWithinOwnerLimits(tx, run.ownerId, limits));
   return {
-    id: created!.id,
+    id: created.id,
     status: "queued",
-    appPath: input.appPath,
-    stepDelayMs: input.stepDelayMs,
+    appPath: run.appPath,
+    stepDelayMs: run.stepDelayMs,
     lastSeq: 1,
-    createdAt: new Date(created!.created_ms).toISOString(),
+    createdAt: created.createdAt.toISOString(),
     startedAt: null,
     finishedAt: null,
   };

@@ -1,22 +1,7 @@
-import type { RunEventType, RunRow, RunStatus, TerminalStatus } from "../../db/schema";
+import type { RunRow } from "../../db/schema";
+import type { RunStatus } from "../../shared/run-status";
 
-export type EventSource = "api" | "worker" | "outbox";
-
-/** One entry of a run's timeline, as stored and as streamed by `run.events`. */
-export interface RunEvent {
-  runId: string;
-  seq: number;
-  /** Epoch milliseconds. */
-  ts: number;
-  type: RunEventType;
-  v: 1;
-  source: EventSource;
-  name?: string;
-  fn?: string;
-  status?: TerminalStatus;
-  reason?: string;
-}
-
+/** A run as the API returns it (times are ISO strings). */
 export interface Run {
   id: string;
   status: RunStatus;
@@ -27,12 +12,6 @@ export interface Run {
   startedAt: string | null;
   finishedAt: string | null;
 }
-
-export type { RunStatus, TerminalStatus };
-
-const terminal: ReadonlySet<RunStatus> = new Set(["succeeded", "failed", "cancelled"]);
-
-export const isTerminal = (status: RunStatus): boolean => terminal.has(status);
 
 export function toRun(row: RunRow): Run {
   return {

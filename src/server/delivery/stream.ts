@@ -1,8 +1,9 @@
-import { TRPCError } from "@trpc/server";
 import type { Db } from "../../db/client";
-import type { RunEventFanout } from "../outbox/fanout";
-import { findRun, readEventsAfter } from "./queries";
-import { isTerminal, type RunEvent } from "./types";
+import { isTerminal } from "../../shared/run-status";
+import { InvalidRequestError, RunNotFoundError } from "../errors";
+import { readEventsAfter, readLogEnd } from "../events/read";
+import type { RunEvent } from "../events/types";
+import type { RunEventFanout } from "./fanout";
 
 // Large enough to make backfill cheap per row, small enough to start yielding quickly.
 const BACKFILL_PAGE_SIZE = 1000;
@@ -81,13 +82,10 @@ export async function* streamRunEvents(
     if (firstPage.length > 0) {
       yield* catchUp(firstPage);
     } else {
-      const run = await findRun(deps.db, runId);
-      if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `run ${runId} not found` });
+      const run = await readLogEnd(deps.db, runId);
+      if (!run) throw new RunNotFoundError(runId);
       if (afterSeq > run.lastSeq) {
-        throw new TRPCError({
-          code: "BAD_REQUEST",
-          message: `fromSeq ${afterSeq} is beyond the run's last event (seq ${run.lastSeq})`,
-        });
+        throw new InvalidRequestError(`fromSeq ${afterSeq} is beyond the run's last event (seq ${run.lastSeq})`);
       }
       // A finished run whose RunFinished the client already has: nothing more will ever come.
       if (isTerminal(run.status) && afterSeq >= run.lastSeq) return;

@@ -1,5 +1,3 @@
-import { TRPCError } from "@trpc/server";
-
 // postgres.js connection failures, and SQLSTATEs for "the server went away or will not take us":
 // class 08 (connection exception), 57P01-57P03 (shutdown, crash, cannot connect now), 53300.
 const CONNECTION_CODES = new Set([
@@ -28,12 +26,4 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     current = "cause" in current ? current.cause : null;
   }
   return false;
-}
-
-export function databaseUnavailableError(cause: unknown): TRPCError {
-  return new TRPCError({
-    code: "SERVICE_UNAVAILABLE",
-    message: "The database is unavailable; try again shortly.",
-    cause,
-  });
 }

@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
+import { RUN_EVENTS_CHANNEL } from "../../db/channels";
 import type { Db } from "../../db/client";
-import { RUN_EVENTS_CHANNEL } from "../channels";
+import { queryRows } from "../../db/query";
+import type { RunEvent } from "../events/types";
 import type { Logger } from "../log";
-import { queryRows } from "../runs/queries";
-import type { RunEvent } from "../runs/types";
+import { WakeLoop } from "../wake-loop";
 
 // NOTIFY payloads must stay under 8000 bytes. Events are cut into chunks by their running byte
 // offset, so a chunk holds at most NOTIFY_CHUNK_BYTES plus the one event that straddles a boundary:
@@ -17,6 +18,11 @@ export interface OutboxPollerOptions {
   db: Db;
   pollMs: number;
   batchSize: number;
+  /**
+   * Publish as soon as an append wakes the poller (the default). False leaves publication to the
+   * backstop poll alone, the seed design's outbox, which the latency benchmark compares against.
+   */
+  wakeOnAppend?: boolean;
   log: Logger;
   /** Called after each committed batch with the events it published (metrics). */
   onPublished?: (events: RunEvent[]) => void;
@@ -29,58 +35,42 @@ export interface OutboxPollerOptions {
  * append, with a polling backstop for rows another (possibly dead) instance left behind.
  */
 export class OutboxPoller {
-  private timer: NodeJS.Timeout | null = null;
-  private cycle: Promise<void> | null = null;
-  private again = false;
-  private running = false;
+  private readonly loop: WakeLoop;
 
-  constructor(private readonly options: OutboxPollerOptions) {}
+  constructor(private readonly options: OutboxPollerOptions) {
+    this.loop = new WakeLoop({
+      work: () => this.publishUntilEmpty(),
+      pollMs: options.pollMs,
+      onError: (error) => options.log.error({ err: error }, "outbox publish failed; will retry"),
+    });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.timer = setInterval(() => this.wake(), this.options.pollMs);
-    this.wake();
+    this.loop.start();
   }
 
   /** Publishes everything pending soon; calls made while a cycle runs coalesce into one more cycle. */
   wake(): void {
-    if (!this.running) return;
-    if (this.cycle) {
-      this.again = true;
-      return;
-    }
-    this.cycle = this.publishUntilEmpty()
-      .catch((error: unknown) => this.options.log.error({ err: error }, "outbox publish failed; will retry"))
-      .finally(() => {
-        this.cycle = null;
-        if (this.again) {
-          this.again = false;
-          this.wake();
-        }
-      });
+    if (this.options.wakeOnAppend !== false) this.loop.wake();
   }
 
   /** Waits until every row that was unpublished when called has been published. */
   async drain(): Promise<void> {
-    await this.cycle;
+    await this.loop.settled();
     while ((await this.publishBatch()) > 0);
   }
 
   /** Stops polling, then finishes the cycle in flight so nothing is claimed and left half-done. */
-  async stop(): Promise<void> {
-    this.running = false;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.cycle;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   get isRunning(): boolean {
-    return this.running;
+    return this.loop.isActive;
   }
 
   private async publishUntilEmpty(): Promise<void> {
-    while (this.running && (await this.publishBatch()) === this.options.batchSize);
+    while (this.loop.isActive && (await this.publishBatch()) === this.options.batchSize);
   }
 
   /**

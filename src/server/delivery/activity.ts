@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { runs } from "../../db/schema";
-import { ALL_RUNS, type RunEventFanout } from "../outbox/fanout";
-import type { InboxItem } from "../outbox/inbox";
+import { ALL_RUNS, type RunEventFanout } from "./fanout";
+import type { InboxItem } from "./inbox";
 
 /**
  * The live tail of one owner's runs' events, for views that list runs. `resync` means some

@@ -1,21 +1,12 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import type { RunEventType } from "../../db/schema";
-import { queryRows } from "./queries";
-import type { EventSource, RunEvent, TerminalStatus } from "./types";
-
-export interface NewEvent {
-  type: RunEventType;
-  source: EventSource;
-  name?: string;
-  fn?: string;
-  status?: TerminalStatus;
-  reason?: string;
-}
+import { queryRows } from "../../db/query";
+import type { ActiveStatus } from "../../shared/run-status";
+import { withOptionalFields, type NewEvent, type RunEvent } from "./types";
 
 /** What must still hold for the append to go ahead: the run's status and, for executors, their lease. */
 export interface AppendGuard {
-  status: "queued" | "running";
+  status: ActiveStatus;
   leaseOwner?: string;
 }
 
@@ -28,6 +19,7 @@ export interface AppendGuard {
  * It is a single statement (one round trip, committed on its own): the reserving UPDATE, the
  * event INSERT and the outbox INSERT are data-modifying CTEs of one query, so the append costs
  * what a single-row insert costs, and no pooled connection is held across round trips.
+ * Callers go through EventLog, which publishes what was appended.
  */
 export async function appendEvent(
   db: Db,
@@ -57,10 +49,5 @@ export async function appendEvent(
         select seq from event`,
   );
   if (!appended) return null;
-  const stored: RunEvent = { runId, seq: appended.seq, ts, type: event.type, v: 1, source: event.source };
-  if (event.name !== undefined) stored.name = event.name;
-  if (event.fn !== undefined) stored.fn = event.fn;
-  if (event.status !== undefined) stored.status = event.status;
-  if (event.reason !== undefined) stored.reason = event.reason;
-  return stored;
+  return withOptionalFields({ runId, seq: appended.seq, ts, type: event.type, v: 1, source: event.source }, event);
 }

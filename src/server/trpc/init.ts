@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
-import { databaseUnavailableError, isDatabaseUnavailable } from "./db-errors";
+import { toTRPCError } from "./error-mapping";
 
 /** Validation failures carry their issues so clients can show what was wrong with the input. */
 function validationIssues(cause: unknown): unknown[] | null {
@@ -19,24 +19,15 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
-/** A database outage is a 503 the client can retry, not an internal error. */
-const databaseOutageAsUnavailable = t.middleware(async ({ next }) => {
+/** Queries and mutations throw domain errors; they leave here as the matching tRPC codes. */
+const domainErrorsAsTRPC = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && isDatabaseUnavailable(result.error.cause)) throw databaseUnavailableError(result.error.cause);
+  if (!result.ok) throw toTRPCError(result.error);
   return result;
 });
 
-/** Subscriptions fail while iterating, past the middleware: their generators map errors here. */
-export async function* mapDatabaseOutage<T>(source: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
-  try {
-    yield* source;
-  } catch (error) {
-    throw isDatabaseUnavailable(error) ? databaseUnavailableError(error) : error;
-  }
-}
-
 export const createTRPCRouter = t.router;
-export const publicProcedure = t.procedure.use(databaseOutageAsUnavailable);
+export const publicProcedure = t.procedure.use(domainErrorsAsTRPC);
 
 const UNAUTHORIZED_MESSAGES = {
   missing: "Sign in: open the app in a browser for a session, or send an API token (Authorization: Bearer …)",
@@ -51,4 +42,3 @@ export const ownerProcedure = publicProcedure.use(({ ctx, next }) => {
     throw new TRPCError({ code: "UNAUTHORIZED", message: UNAUTHORIZED_MESSAGES[caller.problem] });
   return next({ ctx: { ownerId: caller.ownerId } });
 });
-export const createCallerFactory = t.createCallerFactory;

@@ -1,12 +1,13 @@
 import type { WebSocket } from "ws";
-import type { Database } from "../db/client";
-import type { Caller } from "./auth/owner";
-import type { SessionCookies } from "./auth/session-cookie";
-import type { RunExecutor } from "./executor/executor";
-import type { Logger } from "./log";
-import type { RunEventFanout } from "./outbox/fanout";
-import type { OutboxPoller } from "./outbox/poller";
-import type { OwnerLimits } from "./runs/start-within-limits";
+import type { Database } from "../../db/client";
+import type { Caller } from "../auth/owner";
+import type { SessionCookies } from "../auth/session-cookie";
+import type { RunEventFanout } from "../delivery/fanout";
+import type { OutboxPoller } from "../delivery/outbox-poller";
+import type { EventLog } from "../events/event-log";
+import type { RunExecutor } from "../executor/executor";
+import type { Logger } from "../log";
+import type { OwnerLimits } from "../runs/limits";
 
 export interface ConnectionLimits {
   /** Open subscriptions one WebSocket may hold; more are TOO_MANY_REQUESTS. */
@@ -18,11 +19,10 @@ export interface ConnectionLimits {
 /** The long-lived parts of one server instance, created once at start. */
 export interface Services {
   database: Database;
+  eventLog: EventLog;
   outbox: OutboxPoller;
   fanout: RunEventFanout;
   executor: RunExecutor;
-  /** Call after every append: counts it and wakes the outbox. */
-  onAppended: () => void;
   log: Logger;
   cancelSettleTimeoutMs: number;
   limits: ConnectionLimits;

@@ -1,4 +1,4 @@
-import type { RunEvent } from "../runs/types";
+import type { RunEvent } from "../events/types";
 
 /** `resync`: events may have been missed; the reader must catch up from the table. */
 export type InboxItem = { kind: "event"; event: RunEvent } | { kind: "resync" };

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { migrationsFolder } from "../db/migrate";
+import type { Db } from "../../db/client";
+import { migrationsFolder } from "../../db/migrate";
 
 export interface ReadinessSources {
   db: Db;

@@ -1,7 +1,7 @@
 import type { Database } from "../../db/client";
-import { RUN_EVENTS_CHANNEL } from "../channels";
+import { RUN_EVENTS_CHANNEL } from "../../db/channels";
 import type { Logger } from "../log";
-import type { RunEvent } from "../runs/types";
+import type { RunEvent } from "../events/types";
 import { RunEventInbox } from "./inbox";
 
 /** Subscribes to the events of every run (run ids are uuids, so this key never collides). */

@@ -1,0 +1,22 @@
+// Domain errors: what the run service says went wrong, in its own words. The tRPC layer maps each
+// to a code in one place (src/server/trpc/error-mapping.ts), so nothing below it knows the transport.
+
+/** The run does not exist, or belongs to someone else: callers cannot tell which. */
+export class RunNotFoundError extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId} not found`);
+  }
+}
+
+/** A request the caller must change before retrying (a bad cursor, a fromSeq past the end). */
+export class InvalidRequestError extends Error {}
+
+/** The caller is over a limit; retrying after `retryAfterMs` (when known) may succeed. */
+export class LimitExceededError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}

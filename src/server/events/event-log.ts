@@ -1,0 +1,59 @@
+import type { Db } from "../../db/client";
+import type { TerminalStatus } from "../../shared/run-status";
+import { appendEvent, type AppendGuard } from "./append";
+import { createRun, type NewRun } from "./create-run";
+import type { EventSource, NewEvent, RunEvent } from "./types";
+
+export interface EventLogHooks {
+  /** Publishes committed events now rather than at the outbox's next poll. */
+  outbox: { wake(): void };
+  metrics: { eventAppended(): void };
+}
+
+/**
+ * The one way events enter a run's log. Every write is followed by what must follow it (the
+ * outbox woken, the append counted), so no caller has to remember to do it.
+ */
+export class EventLog {
+  constructor(
+    readonly db: Db,
+    private readonly hooks: EventLogHooks,
+  ) {}
+
+  /**
+   * Creates a queued run with its RunStarted. `admit` runs first in the same transaction (e.g. a
+   * limit check that holds a lock) and may throw to refuse the run.
+   */
+  async start(run: NewRun, admit?: (tx: Db) => Promise<void>): Promise<{ id: string; createdAt: Date }> {
+    const created = admit
+      ? await this.db.transaction(async (tx) => {
+          await admit(tx);
+          return createRun(tx, run);
+        })
+      : await createRun(this.db, run);
+    this.appended();
+    return created;
+  }
+
+  /** Appends one event while `guard` holds; null when it no longer does (finished, or lease lost). */
+  async append(runId: string, event: NewEvent, guard: AppendGuard): Promise<RunEvent | null> {
+    const stored = await appendEvent(this.db, runId, event, guard);
+    if (stored) this.appended();
+    return stored;
+  }
+
+  /** Appends the run's RunFinished, which also moves it to `status`. */
+  finish(
+    runId: string,
+    outcome: { status: TerminalStatus; reason?: string },
+    source: EventSource,
+    guard: AppendGuard,
+  ): Promise<RunEvent | null> {
+    return this.append(runId, { type: "RunFinished", source, ...outcome }, guard);
+  }
+
+  private appended(): void {
+    this.hooks.metrics.eventAppended();
+    this.hooks.outbox.wake();
+  }
+}

@@ -1,0 +1,43 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { queryRows } from "../../db/query";
+import { runs } from "../../db/schema";
+import type { RunStatus } from "../../shared/run-status";
+import { withOptionalFields, type RunEvent } from "./types";
+
+interface RunEventColumns {
+  run_id: string;
+  seq: number;
+  ts: string | number | bigint;
+  type: RunEvent["type"];
+  source: RunEvent["source"];
+  name: string | null;
+  fn: string | null;
+  status: RunEvent["status"] | null;
+  reason: string | null;
+}
+
+/**
+ * Events with seq > afterSeq, in seq order, at most `limit` of them. The backfill's hot loop: the
+ * rows are mapped by hand rather than through the query builder, which cost ~5% of a replay.
+ */
+export async function readEventsAfter(db: Db, runId: string, afterSeq: number, limit: number): Promise<RunEvent[]> {
+  const rows = await queryRows<RunEventColumns>(
+    db,
+    sql`select run_id, seq, ts, type, source, name, fn, status, reason from run_events
+        where run_id = ${runId} and seq > ${afterSeq} order by seq limit ${limit}`,
+  );
+  // ts is a bigint column: postgres.js returns it as a string.
+  return rows.map((row) =>
+    withOptionalFields(
+      { runId: row.run_id, seq: row.seq, ts: Number(row.ts), type: row.type, v: 1, source: row.source },
+      row,
+    ),
+  );
+}
+
+/** How far a run's log goes and whether it is closed; null for an unknown run. */
+export async function readLogEnd(db: Db, runId: string): Promise<{ lastSeq: number; status: RunStatus } | null> {
+  const [row] = await db.select({ lastSeq: runs.lastSeq, status: runs.status }).from(runs).where(eq(runs.id, runId));
+  return row ?? null;
+}

@@ -1,0 +1,39 @@
+import type { RunEventType, TerminalStatus } from "../../shared/run-status";
+
+export type EventSource = "api" | "worker" | "outbox";
+
+/** One entry of a run's timeline, as stored and as streamed by `run.events`. */
+export interface RunEvent {
+  runId: string;
+  seq: number;
+  /** Epoch milliseconds. */
+  ts: number;
+  type: RunEventType;
+  v: 1;
+  source: EventSource;
+  name?: string;
+  fn?: string;
+  status?: TerminalStatus;
+  reason?: string;
+}
+
+/** An event to append: the log assigns its run, seq and time. */
+export interface NewEvent {
+  type: RunEventType;
+  source: EventSource;
+  name?: string;
+  fn?: string;
+  status?: TerminalStatus;
+  reason?: string;
+}
+
+type OptionalFields = { [K in "name" | "fn" | "status" | "reason"]?: RunEvent[K] | null };
+
+/** Copies the optional fields that are present: stored rows hold null where a field is absent. */
+export function withOptionalFields(event: RunEvent, fields: OptionalFields): RunEvent {
+  if (fields.name != null) event.name = fields.name;
+  if (fields.fn != null) event.fn = fields.fn;
+  if (fields.status != null) event.status = fields.status;
+  if (fields.reason != null) event.reason = fields.reason;
+  return event;
+}

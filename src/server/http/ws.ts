@@ -1,0 +1,58 @@
+import type { EventEmitter } from "node:events";
+import type http from "node:http";
+import type { Duplex } from "node:stream";
+import { applyWSSHandler, type CreateWSSContextFnOptions } from "@trpc/server/adapters/ws";
+import { WebSocketServer, type WebSocket } from "ws";
+import { originAllowed } from "../auth/owner";
+import { appRouter } from "../routers/_app";
+import type { InstanceServices } from "../services";
+import type { Context } from "../trpc/context";
+import { identifyRequest } from "../trpc/identify";
+import { isTrpcPath } from "./responses";
+
+export interface WebSocketEndpoint {
+  /** Routes an HTTP upgrade: tRPC's path to tRPC, anything else to Next (HMR) or nowhere. */
+  onUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Tells every client to reconnect (to another instance), e.g. before shutting down. */
+  announceReconnect(): void;
+  close(): void;
+}
+
+/** tRPC over WebSocket: subscriptions (and any call a client sends there), one context per socket. */
+export function createWebSocketEndpoint(
+  services: InstanceServices,
+  messageBytes: number,
+  pageUpgrades: EventEmitter | null,
+): WebSocketEndpoint {
+  // Client messages are small JSON requests; anything larger is refused by ws (close 1009).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: messageBytes });
+  const trpcWs = applyWSSHandler({
+    wss,
+    router: appRouter,
+    // Called once per WebSocket connection: its state is shared by that socket's subscriptions.
+    createContext: async ({ req, res, info }: CreateWSSContextFnOptions): Promise<Context> => ({
+      services,
+      connection: { socket: res as WebSocket, subscriptions: 0 },
+      caller: await identifyRequest(services, req, info.connectionParams?.token),
+    }),
+    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") services.log.error({ err: error, path }, "tRPC subscription failed");
+    },
+  });
+  return {
+    onUpgrade(req, socket, head) {
+      if (isTrpcPath(req.url) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
+        socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+      } else if (isTrpcPath(req.url)) wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+      else if (pageUpgrades && pageUpgrades.listenerCount("upgrade") > 0)
+        pageUpgrades.emit("upgrade", req, socket, head);
+      else socket.destroy();
+    },
+    announceReconnect: () => trpcWs.broadcastReconnectNotification(),
+    close() {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "../db/client";
+import type { ServerSettings } from "../env";
+import { loadSessionSecret } from "./auth/session-secret";
+import { SessionCookies } from "./auth/session-cookie";
+import { RunEventFanout } from "./delivery/fanout";
+import { OutboxPoller } from "./delivery/outbox-poller";
+import { EventLog } from "./events/event-log";
+import { RunExecutor } from "./executor/executor";
+import { canonicalPlan, type PlanNode } from "./executor/plan";
+import type { Logger } from "./log";
+import { createMetrics } from "./metrics";
+import type { Services } from "./trpc/context";
+
+export interface ServiceOptions extends ServerSettings {
+  database: Database;
+  log: Logger;
+  /** The plan every run executes; the canonical plan unless a test gives another. */
+  plan?: readonly PlanNode[];
+}
+
+export type InstanceServices = Services & {
+  /** The lease owner id this instance writes on the runs it executes. */
+  instanceId: string;
+  metrics: ReturnType<typeof createMetrics>;
+};
+
+/** Builds the long-lived parts of one instance, wired to each other; nothing is started yet. */
+export async function createServices(options: ServiceOptions): Promise<InstanceServices> {
+  const { database, log } = options;
+  const instanceId = randomUUID();
+  const outbox = new OutboxPoller({
+    db: database.db,
+    ...options.outbox,
+    log,
+    onPublished: (events) => metrics.eventsPublished(events.map((event) => event.ts)),
+  });
+  const fanout = new RunEventFanout({ inboxCapacity: options.inboxCapacity, log });
+  const metrics = createMetrics({
+    db: database.db,
+    activeSubscriptions: () => fanout.subscriberCount,
+    executorActiveRuns: () => executor.activeCount,
+    executorConcurrency: options.executor.concurrency,
+  });
+  const eventLog = new EventLog(database.db, { outbox, metrics });
+  const executor = new RunExecutor({
+    database,
+    eventLog,
+    instanceId,
+    ...options.executor,
+    plan: options.plan ?? canonicalPlan,
+    log,
+  });
+  const { auth } = options;
+  return {
+    instanceId,
+    database,
+    eventLog,
+    outbox,
+    fanout,
+    executor,
+    metrics,
+    log,
+    cancelSettleTimeoutMs: options.cancelSettleTimeoutMs,
+    limits: options.connectionLimits,
+    ownerLimits: options.ownerLimits,
+    auth: {
+      sessions: new SessionCookies(await loadSessionSecret(database.db, auth.sessionSecret), auth.sessionMaxAgeMs),
+      allowedOrigins: auth.allowedOrigins,
+      secureCookies: auth.secureCookies,
+    },
+  };
+}

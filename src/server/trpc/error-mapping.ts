@@ -1,0 +1,41 @@
+import { TRPCError } from "@trpc/server";
+import { isDatabaseUnavailable } from "../../db/errors";
+import { InvalidRequestError, LimitExceededError, RunNotFoundError } from "../errors";
+
+/**
+ * The one place domain errors become tRPC errors. Unknown errors stay internal (500); a database
+ * outage is a 503 the client can retry.
+ */
+export function toTRPCError(error: unknown): TRPCError {
+  if (error instanceof TRPCError) {
+    // tRPC wraps what a procedure throws: map the original.
+    return error.code === "INTERNAL_SERVER_ERROR" && error.cause ? mapCause(error.cause, error) : error;
+  }
+  return mapCause(error, null);
+}
+
+function mapCause(cause: unknown, wrapper: TRPCError | null): TRPCError {
+  if (cause instanceof RunNotFoundError) return new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
+  if (cause instanceof InvalidRequestError)
+    return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
+  if (cause instanceof LimitExceededError) {
+    return new TRPCError({ code: "TOO_MANY_REQUESTS", message: cause.message, cause });
+  }
+  if (isDatabaseUnavailable(cause)) {
+    return new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: "The database is unavailable; try again shortly.",
+      cause,
+    });
+  }
+  return wrapper ?? new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause });
+}
+
+/** Subscriptions fail while iterating, past any middleware: their errors are mapped here. */
+export async function* mapDomainErrors<T>(source: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+  try {
+    yield* source;
+  } catch (error) {
+    throw toTRPCError(error);
+  }
+}

@@ -1,0 +1,12 @@
+// Facts of the public API that the pages, the CLI, the client and the server all need. Pages may
+// import this folder at runtime: it imports nothing.
+
+/** Where tRPC is served: HTTP (queries, mutations) and the WebSocket (subscriptions), one port. */
+export const TRPC_PATH = "/api/trpc";
+
+/** `run.start` input: what a run does when the caller does not say. */
+export const RUN_START_DEFAULTS = { appPath: "/", stepDelayMs: 500 } as const;
+/** `run.start` input bounds. */
+export const RUN_START_LIMITS = { appPathMaxLength: 512, stepDelayMsMax: 60_000 } as const;
+/** `run.list` page size: default and bounds. */
+export const RUN_LIST_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
