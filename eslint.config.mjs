@@ -1,5 +1,20 @@
 import js from "@eslint/js";
+import { createNodeResolver, importX } from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
+
+// The server's folders, bottom layer first: each may import the layers before it, never one after.
+// (executor and auth sit beside runs: none of the three imports another.)
+const serverLayers = [["events"], ["delivery"], ["runs", "executor", "auth"], ["trpc"], ["routers"], ["http"]];
+const serverZones = serverLayers
+  .flatMap((layer, index) =>
+    layer.map((folder) => ({
+      target: `./src/server/${folder}`,
+      from: [...serverLayers.slice(index + 1).flat(), ...layer.filter((other) => other !== folder)].map(
+        (other) => `./src/server/${other}`,
+      ),
+    })),
+  )
+  .filter((zone) => zone.from.length > 0);
 
 export default tseslint.config(
   {
@@ -25,6 +40,30 @@ export default tseslint.config(
       "@typescript-eslint/no-restricted-imports": [
         "error",
         { patterns: [{ group: ["**/server/**", "**/db/**"], allowTypeImports: true }] },
+      ],
+    },
+  },
+  {
+    // Layered by the path of an event, so no folder imports a folder that imports it back:
+    //   shared ← db ← server/events ← delivery ← runs | executor | auth ← trpc ← routers ← http
+    // (server/*.ts files at the top — errors, log, wake-loop, services, server — sit outside the layers.)
+    files: ["src/**/*.{ts,tsx}"],
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/resolver-next": [createNodeResolver({ extensions: [".ts", ".tsx", ".js"] })],
+      "import-x/ignore": ["node_modules"],
+    },
+    rules: {
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
+      "import-x/no-restricted-paths": [
+        "error",
+        {
+          zones: [
+            { target: "./src/shared", from: "./src", except: ["./shared"] },
+            { target: "./src/db", from: ["./src/server", "./src/app", "./src/cli", "./src/client"] },
+            ...serverZones,
+          ],
+        },
       ],
     },
   },
