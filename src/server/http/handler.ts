@@ -1,15 +1,18 @@
 import type http from "node:http";
+import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { TRPC_PATH } from "../../shared/api";
 import { originAllowed } from "../auth/owner";
+import { LimitExceededError } from "../errors";
 import { appRouter } from "../routers/_app";
 import type { InstanceServices } from "../services";
 import type { Context } from "../trpc/context";
+import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
 import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
 import { checkReadiness } from "./health";
 import { ensureSession } from "./next-pages";
-import { isTrpcPath, sendJson, sendTrpcError } from "./responses";
+import { isTrpcPath, normalisedPathname, sendJson, sendTrpcError } from "./responses";
 
 /**
  * Every plain HTTP request: probes, metrics, the tRPC API (queries and mutations) and, when
@@ -27,27 +30,30 @@ export function createRequestHandler(
       caller: await identifyRequest(services, req),
     }),
     basePath: `${TRPC_PATH}/`,
+    responseMeta: ({ errors }) => retryAfterHeader(errors),
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") services.log.error({ err: error, path }, "tRPC request failed");
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        services.log.error({ err: error, errorId: errorIdOf(error), path }, "tRPC request failed");
     },
   });
 
   return (req, res) => {
-    const path = req.url?.split("?")[0];
-    if (path === "/healthz") sendJson(res, 200, { status: "ok" });
+    const path = normalisedPathname(req.url);
+    if (path === null) sendJson(res, 400, { error: "malformed URL" });
+    else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
     else if (path === "/readyz") void sendReadiness(services, res);
     else if (path === "/metrics") void sendMetrics(services, res);
-    else if (isTrpcPath(req.url) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
+    else if (isTrpcPath(path) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
       sendTrpcError(res, 403, { message: "This origin may not call the API", jsonRpcCode: -32003, code: "FORBIDDEN" });
-    } else if (isTrpcPath(req.url) && callsSubscription(req.url!)) {
-      // Subscriptions are served over the WebSocket only, where per-connection limits apply; tRPC
-      // would otherwise also stream them over HTTP (SSE), past those limits.
+    } else if (isTrpcPath(path) && callsSubscription(path)) {
+      // Subscriptions are served over the WebSocket only, where per-connection limits apply (tRPC's
+      // own SSE transport is disabled too): refused here with a message that says where to go.
       sendTrpcError(res, 405, {
         message: `Subscriptions are served over WebSocket at ${TRPC_PATH}`,
         jsonRpcCode: -32005,
         code: "METHOD_NOT_SUPPORTED",
       });
-    } else if (isTrpcPath(req.url)) trpcHttp(req, res);
+    } else if (isTrpcPath(path)) trpcHttp(req, res);
     else if (pages) {
       ensureSession(services.auth, req, res);
       pages(req, res);
@@ -58,12 +64,20 @@ export function createRequestHandler(
   };
 }
 
-/** True when an HTTP call (possibly batched: "a,b") names a subscription procedure. */
-function callsSubscription(url: string): boolean {
-  const paths = url.slice(TRPC_PATH.length + 1).split("?")[0]!;
-  return decodeURIComponent(paths)
+/** Over a limit: HTTP clients get the retry hint as a Retry-After header (whole seconds) too. */
+function retryAfterHeader(errors: readonly TRPCError[]): { headers?: Record<string, string> } {
+  const waits = errors.map((error) =>
+    error.cause instanceof LimitExceededError ? error.cause.retryAfterMs : undefined,
+  );
+  const longest = Math.max(...waits.filter((ms): ms is number => ms !== undefined));
+  return Number.isFinite(longest) ? { headers: { "retry-after": String(Math.ceil(longest / 1000)) } } : {};
+}
+
+/** True when an HTTP call (possibly batched: "a,b") names a subscription procedure; `path` is normalised. */
+function callsSubscription(path: string): boolean {
+  return decodeURIComponent(path.slice(TRPC_PATH.length + 1))
     .split(",")
-    .some((path) => SUBSCRIPTION_PATHS.has(path));
+    .some((procedure) => SUBSCRIPTION_PATHS.has(procedure));
 }
 
 async function sendReadiness(services: InstanceServices, res: http.ServerResponse): Promise<void> {

@@ -16,6 +16,22 @@ export function sendTrpcError(
   });
 }
 
-export function isTrpcPath(url: string | undefined): boolean {
-  return url === TRPC_PATH || url?.startsWith(`${TRPC_PATH}/`) === true || url?.startsWith(`${TRPC_PATH}?`) === true;
+/**
+ * The request's path as tRPC and Next route it: dot segments resolved (`/api/trpc/./run.events` is
+ * `/api/trpc/run.events`), percent-escapes left as sent. Null when the URL or an escape in it is
+ * malformed, which answers 400 rather than reaching code that would throw on it.
+ */
+export function normalisedPathname(rawUrl: string | undefined): string | null {
+  try {
+    const { pathname } = new URL(rawUrl ?? "/", "http://localhost");
+    decodeURIComponent(pathname);
+    return pathname;
+  } catch {
+    return null;
+  }
+}
+
+/** Takes a normalised pathname (see normalisedPathname). */
+export function isTrpcPath(pathname: string): boolean {
+  return pathname === TRPC_PATH || pathname.startsWith(`${TRPC_PATH}/`);
 }

@@ -7,8 +7,9 @@ import { originAllowed } from "../auth/owner";
 import { appRouter } from "../routers/_app";
 import type { InstanceServices } from "../services";
 import type { Context } from "../trpc/context";
+import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
-import { isTrpcPath } from "./responses";
+import { isTrpcPath, normalisedPathname } from "./responses";
 
 export interface WebSocketEndpoint {
   /** Routes an HTTP upgrade: tRPC's path to tRPC, anything else to Next (HMR) or nowhere. */
@@ -37,14 +38,17 @@ export function createWebSocketEndpoint(
     }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     onError: ({ error, path }) => {
-      if (error.code === "INTERNAL_SERVER_ERROR") services.log.error({ err: error, path }, "tRPC subscription failed");
+      if (error.code === "INTERNAL_SERVER_ERROR")
+        services.log.error({ err: error, errorId: errorIdOf(error), path }, "tRPC subscription failed");
     },
   });
   return {
     onUpgrade(req, socket, head) {
-      if (isTrpcPath(req.url) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
+      const path = normalisedPathname(req.url);
+      if (path === null) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      else if (isTrpcPath(path) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
         socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
-      } else if (isTrpcPath(req.url)) wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+      } else if (isTrpcPath(path)) wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
       else if (pageUpgrades && pageUpgrades.listenerCount("upgrade") > 0)
         pageUpgrades.emit("upgrade", req, socket, head);
       else socket.destroy();

@@ -1,5 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
+import { LimitExceededError } from "../errors";
+import { errorIdOf } from "./error-ids";
 import { toTRPCError } from "./error-mapping";
 
 /** Validation failures carry their issues so clients can show what was wrong with the input. */
@@ -11,10 +13,23 @@ function validationIssues(cause: unknown): unknown[] | null {
 }
 
 const t = initTRPC.context<Context>().create({
+  // Never send stack traces, whatever NODE_ENV says.
+  isDev: false,
+  // Subscriptions are served over the WebSocket only, where the per-connection limits apply.
+  sse: { enabled: false },
   errorFormatter({ shape, error }) {
+    const internal = error.code === "INTERNAL_SERVER_ERROR";
+    const { stack: _stack, ...data } = shape.data;
     return {
       ...shape,
-      data: { ...shape.data, issues: error.code === "BAD_REQUEST" ? validationIssues(error.cause) : null },
+      // An unexpected error's message may hold SQL and its parameters: the client gets a reference.
+      message: internal ? `Internal error (reference ${errorIdOf(error)})` : shape.message,
+      data: {
+        ...data,
+        issues: error.code === "BAD_REQUEST" ? validationIssues(error.cause) : null,
+        retryAfterMs: error.cause instanceof LimitExceededError ? (error.cause.retryAfterMs ?? null) : null,
+        errorId: internal ? errorIdOf(error) : null,
+      },
     };
   },
 });
