@@ -31,4 +31,37 @@ describe("run.activity", () => {
       expect(events.map((e) => e.seq)).toEqual([...Array(13).keys()].map((i) => i + 1));
     }
   });
+
+  it("many subscribers share one owner lookup per run, and see only their own runs", async () => {
+    const watcher = api().client();
+    const other = api().client({ token: await api().tokenFor("another-owner") });
+    const SUBSCRIBERS = 50;
+    const seen = Array.from({ length: SUBSCRIBERS }, () => [] as InboxItem[]);
+    let started = 0;
+    const subscriptions = seen.map((items) =>
+      watcher.trpc.run.activity.subscribe(undefined, {
+        onStarted: () => (started += 1),
+        onData: (item) => items.push(item),
+      }),
+    );
+    await awaitCondition(() => started === SUBSCRIBERS, `${SUBSCRIBERS} activity subscriptions to start`);
+    const lookupsBefore = api().server.services.runOwners.lookups;
+
+    const foreign = await Promise.all([1, 2, 3, 4, 5].map(() => other.trpc.run.start.mutate({ stepDelayMs: 0 })));
+    for (const run of foreign) await awaitStreamCompletion(subscribeEvents(other.trpc, { runId: run.id }));
+    const own = await watcher.trpc.run.start.mutate({ stepDelayMs: 0 });
+    await awaitCondition(
+      () => seen.every((items) => items.filter((item) => item.kind === "event").length >= 13),
+      "every subscriber to see its own run's 13 events",
+      15_000,
+    );
+    for (const subscription of subscriptions) subscription.unsubscribe();
+
+    for (const items of seen) {
+      const runIds = new Set(items.flatMap((item) => (item.kind === "event" ? [item.event.runId] : [])));
+      expect([...runIds]).toEqual([own.id]);
+    }
+    // One lookup per run at most, however many subscribers: 6 runs here, not 6 × 50.
+    expect(api().server.services.runOwners.lookups - lookupsBefore).toBeLessThanOrEqual(foreign.length + 1);
+  });
 });

@@ -5,6 +5,7 @@ import { loadSessionSecret } from "./auth/session-secret";
 import { SessionCookies } from "./auth/session-cookie";
 import { RunEventFanout } from "./delivery/fanout";
 import { OutboxPoller } from "./delivery/outbox-poller";
+import { RunOwners } from "./delivery/run-owners";
 import { EventLog } from "./events/event-log";
 import { RunExecutor } from "./executor/executor";
 import { canonicalPlan, type PlanNode } from "./executor/plan";
@@ -58,6 +59,7 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     eventLog,
     outbox,
     fanout,
+    runOwners: new RunOwners(database.db),
     executor,
     metrics,
     log,

@@ -100,7 +100,7 @@ export const runRouter = createTRPCRouter({
 
   /** The caller's runs' events as they are published, for live run lists; `resync` asks for a refetch. */
   activity: ownerProcedure.subscription(async function* ({ ctx, signal }) {
-    const { database, fanout } = ctx.services;
-    yield* withinConnectionLimits(ctx, mapDomainErrors(streamActivity(database.db, fanout, ctx.ownerId, signal)));
+    const { fanout, runOwners } = ctx.services;
+    yield* withinConnectionLimits(ctx, mapDomainErrors(streamActivity(fanout, runOwners, ctx.ownerId, signal)));
   }),
 });

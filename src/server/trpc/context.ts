@@ -4,6 +4,7 @@ import type { Caller } from "../auth/owner";
 import type { SessionCookies } from "../auth/session-cookie";
 import type { RunEventFanout } from "../delivery/fanout";
 import type { OutboxPoller } from "../delivery/outbox-poller";
+import type { RunOwners } from "../delivery/run-owners";
 import type { EventLog } from "../events/event-log";
 import type { RunExecutor } from "../executor/executor";
 import type { Logger } from "../log";
@@ -22,6 +23,7 @@ export interface Services {
   eventLog: EventLog;
   outbox: OutboxPoller;
   fanout: RunEventFanout;
+  runOwners: RunOwners;
   executor: RunExecutor;
   log: Logger;
   cancelSettleTimeoutMs: number;

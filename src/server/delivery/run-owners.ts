@@ -1,0 +1,45 @@
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { runs } from "../../db/schema";
+
+// Owners remembered per instance; a run's owner never changes, so entries never go stale.
+const CAPACITY = 50_000;
+
+/**
+ * Who owns a run, looked up once per instance and shared by every `run.activity` subscriber:
+ * events carry no owner, and a thousand subscribers must not each query the run of every event.
+ * Concurrent asks for one run share one query.
+ */
+export class RunOwners {
+  private readonly known = new Map<string, Promise<string | null>>();
+  private lookupCount = 0;
+
+  constructor(private readonly db: Db) {}
+
+  /** The run's owner; null for a run that does not exist (then nothing is remembered). */
+  ownerOf(runId: string): Promise<string | null> {
+    let owner = this.known.get(runId);
+    if (!owner) {
+      if (this.known.size >= CAPACITY) this.known.delete(this.known.keys().next().value!);
+      owner = this.lookUp(runId);
+      this.known.set(runId, owner);
+      // A failed or empty lookup is not remembered: the next ask tries again.
+      owner.then(
+        (found) => found === null && this.known.delete(runId),
+        () => this.known.delete(runId),
+      );
+    }
+    return owner;
+  }
+
+  /** Queries made so far (observability, and the test that subscribers share them). */
+  get lookups(): number {
+    return this.lookupCount;
+  }
+
+  private async lookUp(runId: string): Promise<string | null> {
+    this.lookupCount += 1;
+    const [row] = await this.db.select({ ownerId: runs.ownerId }).from(runs).where(eq(runs.id, runId));
+    return row?.ownerId ?? null;
+  }
+}
