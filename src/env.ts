@@ -17,6 +17,8 @@ const envSchema = z.object({
   /** How often each instance checks its LISTEN connection with a self-addressed NOTIFY. */
   LISTENER_CHECK_MS: intFromEnv(100, 60_000, 2_000),
   EXECUTOR_CONCURRENCY: intFromEnv(1, 1000, 16),
+  /** Runs of one owner an instance executes at once; unset, half of EXECUTOR_CONCURRENCY (rounded up). */
+  EXECUTOR_SLOTS_PER_OWNER: z.coerce.number().int().min(1).max(1000).optional(),
   NODE_TIMEOUT_MS: intFromEnv(100, 3_600_000, 120_000),
   OUTBOX_POLL_MS: intFromEnv(10, 60_000, 1_000),
   OUTBOX_BATCH_SIZE: intFromEnv(1, 10_000, 500),
@@ -83,6 +85,7 @@ export function serverOptionsFromEnv(env: Env) {
     pages: env.SERVE_PAGES ? { dev: env.NODE_ENV !== "production", dir: process.cwd() } : null,
     executor: {
       concurrency: env.EXECUTOR_CONCURRENCY,
+      slotsPerOwner: env.EXECUTOR_SLOTS_PER_OWNER ?? Math.ceil(env.EXECUTOR_CONCURRENCY / 2),
       pollMs: env.EXECUTOR_POLL_MS,
       leaseMs: env.LEASE_MS,
       heartbeatMs: env.HEARTBEAT_MS,

@@ -9,6 +9,8 @@ import { runPlan, type Interruption } from "./run-plan";
 
 export interface ExecutorSettings {
   concurrency: number;
+  /** Runs of one owner this instance executes at once (a node cannot be preempted). */
+  slotsPerOwner: number;
   /** Backstop poll for queued runs whose NOTIFY was missed. */
   pollMs: number;
   leaseMs: number;
@@ -37,7 +39,7 @@ const SWEEP_BATCH = 100;
  * runs at a time. Cancel requests arrive by NOTIFY, with the heartbeat as a backstop.
  */
 export class RunExecutor {
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly active = new Map<string, { ownerId: string; controller: AbortController; done: Promise<void> }>();
   private readonly claims: WakeLoop;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly unlisteners: (() => Promise<void>)[] = [];
@@ -98,17 +100,26 @@ export class RunExecutor {
   }
 
   private async claimAvailable(): Promise<void> {
-    const { database, instanceId, leaseMs, concurrency } = this.options;
+    const { database, instanceId, leaseMs, concurrency, slotsPerOwner } = this.options;
     for (;;) {
       const free = concurrency - this.active.size;
       if (this.state !== "accepting" || free <= 0) return;
-      const claimed = await claimQueuedRuns(database.db, instanceId, leaseMs, free);
-      for (const run of claimed) this.execute(run.id, run.stepDelayMs);
+      const claimed = await claimQueuedRuns(database.db, { instanceId, leaseMs }, free, {
+        slotsPerOwner,
+        held: this.runsPerOwner(),
+      });
+      for (const run of claimed) this.execute(run.id, run.ownerId, run.stepDelayMs);
       if (claimed.length < free) return;
     }
   }
 
-  private execute(runId: string, stepDelayMs: number): void {
+  private runsPerOwner(): Map<string, number> {
+    const held = new Map<string, number>();
+    for (const { ownerId } of this.active.values()) held.set(ownerId, (held.get(ownerId) ?? 0) + 1);
+    return held;
+  }
+
+  private execute(runId: string, ownerId: string, stepDelayMs: number): void {
     const { eventLog, instanceId, plan, nodeTimeoutMs, log } = this.options;
     const controller = new AbortController();
     log.info({ runId, stepDelayMs }, "run claimed");
@@ -140,7 +151,7 @@ export class RunExecutor {
         this.active.delete(runId);
         this.wake();
       });
-    this.active.set(runId, { controller, done });
+    this.active.set(runId, { ownerId, controller, done });
   }
 
   /**

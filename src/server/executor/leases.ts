@@ -1,28 +1,63 @@
 // The executor's statements on the runs table. A lease is (lease_owner, lease_expires_at): the
 // instance that holds it executes the run and renews it by heartbeat; appends are guarded by it.
-import { and, asc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
+import { queryRows } from "../../db/query";
 import { runs } from "../../db/schema";
 
 const expiresIn = (leaseMs: number) => sql`now() + ${leaseMs} * interval '1 millisecond'`;
 
 /**
- * Moves up to `limit` queued runs, oldest first, to running under this instance's lease. SKIP
- * LOCKED: instances claiming at once each get different runs, and none waits for another.
+ * Moves up to `limit` queued runs to running under this instance's lease, fairly across owners:
+ * each owner's oldest run first, then each owner's second, and so on (round-robin), and never
+ * more than `slotsPerOwner` runs of one owner on this instance (`held` counts what it already
+ * runs). So one owner's long queue cannot delay a quiet owner's run.
+ *
+ * Two statements: window functions cannot take row locks, so the candidates are picked first and
+ * then claimed with SKIP LOCKED and a status check; instances claiming at once each get different
+ * runs, and a candidate another instance took meanwhile is skipped.
  */
-export async function claimQueuedRuns(db: Db, instanceId: string, leaseMs: number, limit: number) {
-  const queued = db
+export async function claimQueuedRuns(
+  db: Db,
+  lease: { instanceId: string; leaseMs: number },
+  limit: number,
+  fairness: { slotsPerOwner: number; held: ReadonlyMap<string, number> },
+) {
+  const held = JSON.stringify(Object.fromEntries(fairness.held));
+  const candidates = await queryRows<{ id: string }>(
+    db,
+    sql`select id from (
+          select id, owner_id, created_at, row_number() over (partition by owner_id order by created_at, id) as turn
+          from runs where status = 'queued'
+        ) queued
+        where turn <= ${fairness.slotsPerOwner} - coalesce((${held}::jsonb ->> owner_id)::int, 0)
+        order by turn, created_at, id
+        limit ${limit}`,
+  );
+  if (candidates.length === 0) return [];
+  const claimable = db
     .select({ id: runs.id })
     .from(runs)
-    .where(eq(runs.status, "queued"))
-    .orderBy(asc(runs.createdAt))
-    .limit(limit)
+    .where(
+      and(
+        inArray(
+          runs.id,
+          candidates.map((candidate) => candidate.id),
+        ),
+        eq(runs.status, "queued"),
+      ),
+    )
     .for("update", { skipLocked: true });
   return db
     .update(runs)
-    .set({ status: "running", startedAt: sql`now()`, leaseOwner: instanceId, leaseExpiresAt: expiresIn(leaseMs) })
-    .where(inArray(runs.id, queued))
-    .returning({ id: runs.id, stepDelayMs: runs.stepDelayMs });
+    .set({
+      status: "running",
+      startedAt: sql`now()`,
+      leaseOwner: lease.instanceId,
+      leaseExpiresAt: expiresIn(lease.leaseMs),
+    })
+    .where(inArray(runs.id, claimable))
+    .returning({ id: runs.id, ownerId: runs.ownerId, stepDelayMs: runs.stepDelayMs });
 }
 
 /**

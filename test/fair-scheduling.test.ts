@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { EventLog } from "../src/server/events/event-log";
+import { claimQueuedRuns } from "../src/server/executor/leases";
+import { applyMigrations } from "../src/db/migrate";
+import { awaitCondition, awaitStreamCompletion, subscribeEvents } from "./support/await";
+import { useTestServer } from "./support/fixture";
+import { createTestDatabase } from "./support/test-database";
+
+const api = useTestServer({ executor: { concurrency: 4, slotsPerOwner: 2 } });
+
+describe("fair scheduling across owners", () => {
+  it("one owner's long runs hold at most its slots, so a quiet owner's run starts at once", async () => {
+    const heavy = api().client({ token: await api().tokenFor("heavy-owner") });
+    const quiet = api().client({ token: await api().tokenFor("quiet-owner") });
+    const long = await Promise.all(
+      Array.from({ length: 6 }, () => heavy.trpc.run.start.mutate({ stepDelayMs: 60_000 })),
+    );
+    const statuses = async () => Promise.all(long.map((run) => heavy.trpc.run.get.query({ runId: run.id })));
+    await awaitCondition(
+      async () => (await statuses()).filter((run) => run.status === "running").length === 2,
+      "two of the heavy owner's runs to start",
+    );
+
+    const startedAt = Date.now();
+    const small = await quiet.trpc.run.start.mutate({ stepDelayMs: 0 });
+    const events = await awaitStreamCompletion(subscribeEvents(quiet.trpc, { runId: small.id }), 5_000);
+    expect(events.at(-1)).toMatchObject({ type: "RunFinished", status: "succeeded" });
+    expect(Date.now() - startedAt).toBeLessThan(3_000);
+
+    // The heavy owner still holds exactly its two slots, although two more are free.
+    const after = await statuses();
+    expect(after.filter((run) => run.status === "running")).toHaveLength(2);
+    expect(after.filter((run) => run.status === "queued")).toHaveLength(4);
+    await Promise.all(long.map((run) => heavy.trpc.run.cancel.mutate({ runId: run.id })));
+  });
+
+  it("claims round-robin: each owner's oldest run before anyone's second", async () => {
+    const database = await createTestDatabase();
+    const handle = database.open();
+    try {
+      await applyMigrations(handle);
+      const log = new EventLog(handle.db, { outbox: { wake() {} }, metrics: { eventAppended() {} } });
+      const start = (ownerId: string) => log.start({ ownerId, appPath: "/", stepDelayMs: 0 });
+      const a = [await start("a"), await start("a"), await start("a")];
+      const b = await start("b");
+      const c = await start("c");
+
+      const lease = { instanceId: "test-instance", leaseMs: 60_000 };
+      const first = await claimQueuedRuns(handle.db, lease, 3, { slotsPerOwner: 5, held: new Map() });
+      expect(first.map((run) => run.id).sort()).toEqual([a[0]!.id, b.id, c.id].sort());
+      // Owner a already runs 2 here and may hold 3: only one more of its runs is claimed.
+      const second = await claimQueuedRuns(handle.db, lease, 5, { slotsPerOwner: 3, held: new Map([["a", 2]]) });
+      expect(second.map((run) => run.id)).toEqual([a[1]!.id]);
+    } finally {
+      await database.drop();
+    }
+  });
+});
