@@ -26,6 +26,8 @@ const envSchema = z.object({
   LEASE_MS: intFromEnv(1_000, 600_000, 15_000),
   HEARTBEAT_MS: intFromEnv(100, 300_000, 5_000),
   SHUTDOWN_GRACE_MS: intFromEnv(0, 600_000, 10_000),
+  /** A query or mutation not answered within this long (e.g. during a database outage) answers 503. */
+  REQUEST_DEADLINE_MS: intFromEnv(500, 600_000, 5_000),
   /** Signs session cookies; unset, a secret generated once is kept in the database. */
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   SESSION_MAX_AGE_DAYS: intFromEnv(1, 3650, 30),
@@ -96,6 +98,7 @@ export function serverOptionsFromEnv(env: Env) {
     inboxCapacity: 10_000,
     /** How long run.cancel waits for a running run's executor to write RunFinished. */
     cancelSettleTimeoutMs: 2_000,
+    requestDeadlineMs: env.REQUEST_DEADLINE_MS,
     connectionLimits: {
       subscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       socketBufferBytes: env.WS_MAX_BUFFERED_BYTES,

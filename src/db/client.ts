@@ -6,6 +6,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Logger } from "pino";
 import { SupervisedListener } from "./pg-listener";
+import { connectionOptions } from "./postgres-options";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -31,12 +32,9 @@ export function openDatabase(options: DatabaseOptions, log?: Logger): Database {
   return options.kind === "postgres" ? openPostgres(options, log) : openPglite(options.dataDir);
 }
 
-// A database that does not answer a connect within this long is reported unavailable, not waited on.
-const CONNECT_TIMEOUT_S = 5;
-
 function openPostgres(options: Extract<DatabaseOptions, { kind: "postgres" }>, log?: Logger): Database {
   const { url, poolMax } = options;
-  const sql = postgres(url, { max: poolMax, onnotice: () => {}, connect_timeout: CONNECT_TIMEOUT_S });
+  const sql = postgres(url, { ...connectionOptions, max: poolMax });
   const listener = new SupervisedListener(url, sql, {
     checkMs: options.listenerCheckMs ?? 2_000,
     onReconnect: (cause) => log?.warn({ err: cause }, "LISTEN connection replaced"),

@@ -5,6 +5,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
 import type { Database } from "./client";
+import { connectionOptions } from "./postgres-options";
 
 export const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
 
@@ -19,7 +20,7 @@ export async function applyMigrations(database: Database): Promise<void> {
   }
   // The migrator reads the applied list before its own transaction, so a transaction-scoped lock
   // cannot cover it: hold a session advisory lock on a single-connection client instead.
-  const connection = postgres(database.url, { max: 1, onnotice: () => {} });
+  const connection = postgres(database.url, { ...connectionOptions, max: 1 });
   try {
     await connection`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
     await migratePostgres(drizzlePostgres({ client: connection }), { migrationsFolder });

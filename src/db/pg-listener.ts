@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
+import { connectionOptions } from "./postgres-options";
 
 interface Handler {
   onNotify: (payload: string) => void;
@@ -59,7 +60,7 @@ export class SupervisedListener {
   }
 
   private async connect(): Promise<void> {
-    this.client = postgres(this.url, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+    this.client = postgres(this.url, { ...connectionOptions, max: 1 });
     await this.client.listen(PING_CHANNEL, (payload) => {
       if (payload === this.nonce) this.pingReceived?.();
     });

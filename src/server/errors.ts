@@ -20,3 +20,10 @@ export class LimitExceededError extends Error {
     super(message);
   }
 }
+
+/** A call ran past its deadline (the database did not answer in time): retry shortly. */
+export class DeadlineExceededError extends Error {
+  constructor(readonly deadlineMs: number) {
+    super(`no answer within ${deadlineMs} ms; try again shortly`);
+  }
+}

@@ -64,6 +64,7 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     metrics,
     log,
     cancelSettleTimeoutMs: options.cancelSettleTimeoutMs,
+    requestDeadlineMs: options.requestDeadlineMs,
     limits: options.connectionLimits,
     ownerLimits: options.ownerLimits,
     auth: {

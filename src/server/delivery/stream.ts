@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Db } from "../../db/client";
+import { isDatabaseUnavailable } from "../../db/errors";
 import { isTerminal } from "../../shared/run-status";
 import { InvalidRequestError, RunNotFoundError } from "../errors";
 import { readEventsAfter, readLogEnd } from "../events/read";
@@ -62,7 +64,7 @@ export async function* streamRunEvents(
     // Reads the table from lastSent on: the backfill, and whenever live delivery has a gap. While
     // a full page is being yielded, the next one is already being read.
     async function* catchUp(firstPage?: RunEvent[]): AsyncGenerator<RunEvent, void, undefined> {
-      let page = firstPage ?? (await readEvents(lastSent));
+      let page = firstPage ?? (await untilDatabaseAnswers(() => readEvents(lastSent), signal));
       for (;;) {
         const last = page.at(-1);
         const nextPage =
@@ -74,7 +76,7 @@ export async function* streamRunEvents(
           yield event;
         }
         if (!nextPage || finished) return;
-        page = await nextPage;
+        page = await nextPage.catch(() => untilDatabaseAnswers(() => readEvents(lastSent), signal));
       }
     }
 
@@ -104,5 +106,24 @@ export async function* streamRunEvents(
     }
   } finally {
     inbox.close();
+  }
+}
+
+// Longest pause between tries while the database is unreachable.
+const MAX_RETRY_PAUSE_MS = 1_000;
+
+/**
+ * A read for a stream that is already flowing: while the database is unreachable it is tried
+ * again (every second at most), so the subscriber catches up soon after the database returns
+ * instead of losing its subscription. Other errors, and the subscriber leaving, end it.
+ */
+async function untilDatabaseAnswers<T>(read: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, MAX_RETRY_PAUSE_MS)) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || signal?.aborted) throw error;
+      await sleep(pauseMs, undefined, signal ? { signal } : {});
+    }
   }
 }

@@ -27,6 +27,8 @@ export interface Services {
   executor: RunExecutor;
   log: Logger;
   cancelSettleTimeoutMs: number;
+  /** A query or mutation not answered within this long answers SERVICE_UNAVAILABLE. */
+  requestDeadlineMs: number;
   limits: ConnectionLimits;
   ownerLimits: OwnerLimits;
   auth: AuthSettings;

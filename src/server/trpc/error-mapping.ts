@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { isDatabaseUnavailable } from "../../db/errors";
-import { InvalidRequestError, LimitExceededError, RunNotFoundError } from "../errors";
+import { DeadlineExceededError, InvalidRequestError, LimitExceededError, RunNotFoundError } from "../errors";
 
 /**
  * The one place domain errors become tRPC errors. Unknown errors stay internal (500); a database
@@ -20,6 +20,13 @@ function mapCause(cause: unknown, wrapper: TRPCError | null): TRPCError {
     return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
   if (cause instanceof LimitExceededError) {
     return new TRPCError({ code: "TOO_MANY_REQUESTS", message: cause.message, cause });
+  }
+  if (cause instanceof DeadlineExceededError) {
+    return new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: `The server did not answer in time (${cause.deadlineMs} ms); try again shortly.`,
+      cause,
+    });
   }
   if (isDatabaseUnavailable(cause)) {
     return new TRPCError({

@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
-import { LimitExceededError } from "../errors";
+import { DeadlineExceededError, LimitExceededError } from "../errors";
 import { errorIdOf } from "./error-ids";
 import { toTRPCError } from "./error-mapping";
 
@@ -41,8 +41,28 @@ const domainErrorsAsTRPC = t.middleware(async ({ next }) => {
   return result;
 });
 
+/**
+ * Every query and mutation answers within the request deadline: during a database outage the
+ * driver may queue a call for as long as it keeps reconnecting, and a client must hear 503 in
+ * seconds instead. (What was queued may still run when the database returns; starts are made
+ * safe to retry by their requestKey.)
+ */
+const withinDeadline = t.middleware(async ({ ctx, type, next }) => {
+  if (type === "subscription") return next();
+  const deadlineMs = ctx.services.requestDeadlineMs;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceededError(deadlineMs)), deadlineMs);
+  });
+  try {
+    return await Promise.race([next(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+});
+
 export const createTRPCRouter = t.router;
-export const publicProcedure = t.procedure.use(domainErrorsAsTRPC);
+export const publicProcedure = t.procedure.use(domainErrorsAsTRPC).use(withinDeadline);
 
 const UNAUTHORIZED_MESSAGES = {
   missing: "Sign in: open the app in a browser for a session, or send an API token (Authorization: Bearer …)",
