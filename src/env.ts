@@ -26,6 +26,12 @@ const envSchema = z.object({
   LEASE_MS: intFromEnv(1_000, 600_000, 15_000),
   HEARTBEAT_MS: intFromEnv(100, 300_000, 5_000),
   SHUTDOWN_GRACE_MS: intFromEnv(0, 600_000, 10_000),
+  /** Finished runs older than this many days are deleted with their events; 0 keeps them forever. */
+  RUN_RETENTION_DAYS: intFromEnv(0, 36_500, 30),
+  /** Published outbox rows are deleted this long after publication. */
+  OUTBOX_RETENTION_MS: intFromEnv(0, 86_400_000, 60_000),
+  /** How often each instance deletes what retention allows. */
+  RETENTION_INTERVAL_MS: intFromEnv(100, 3_600_000, 10_000),
   /** A query or mutation not answered within this long (e.g. during a database outage) answers 503. */
   REQUEST_DEADLINE_MS: intFromEnv(500, 600_000, 5_000),
   /** Signs session cookies; unset, a secret generated once is kept in the database. */
@@ -94,6 +100,12 @@ export function serverOptionsFromEnv(env: Env) {
       nodeTimeoutMs: env.NODE_TIMEOUT_MS,
     },
     outbox: { pollMs: env.OUTBOX_POLL_MS, batchSize: env.OUTBOX_BATCH_SIZE, wakeOnAppend: true },
+    retention: {
+      intervalMs: env.RETENTION_INTERVAL_MS,
+      outboxKeepMs: env.OUTBOX_RETENTION_MS,
+      runRetentionDays: env.RUN_RETENTION_DAYS,
+      batchSize: 500,
+    },
     /** Live events a subscriber may fall behind by before it is switched to reading the table. */
     inboxCapacity: 10_000,
     /** How long run.cancel waits for a running run's executor to write RunFinished. */

@@ -87,8 +87,20 @@ export function createMetrics(sources: MetricsSources) {
       this.set(sources.executorConcurrency);
     },
   });
+  const outboxRowsPurged = new Counter({
+    name: "live_runs_outbox_rows_purged_total",
+    help: "Published outbox rows deleted by this instance",
+    registers: [registry],
+  });
+  const runsPurged = new Counter({
+    name: "live_runs_runs_purged_total",
+    help: "Finished runs deleted by this instance under RUN_RETENTION_DAYS",
+    registers: [registry],
+  });
   return {
     registry,
+    outboxRowsPurged: (count: number) => outboxRowsPurged.inc(count),
+    runsPurged: (count: number) => runsPurged.inc(count),
     eventAppended: () => eventsAppended.inc(),
     /** `appendedAt`: the events' ts (epoch ms), to observe how long each waited in the outbox. */
     eventsPublished(appendedAt: number[]) {

@@ -24,7 +24,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { database, log } = options;
   await applyMigrations(database);
   const services = await createServices(options);
-  const { fanout, outbox, executor, instanceId } = services;
+  const { fanout, outbox, executor, janitor, instanceId } = services;
 
   const pageUpgrades = options.pages ? new EventEmitter() : null;
   const pages = options.pages
@@ -37,6 +37,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await fanout.start(database);
   outbox.start();
   await executor.start();
+  janitor.start();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => resolve());
@@ -49,6 +50,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const close = () =>
     (closing ??= (async () => {
       await executor.stop(options.shutdownGraceMs);
+      await janitor.stop();
       webSocket.announceReconnect();
       await outbox.drain();
       await outbox.stop();

@@ -10,6 +10,7 @@ import { EventLog } from "./events/event-log";
 import { RunExecutor } from "./executor/executor";
 import { canonicalPlan, type PlanNode } from "./executor/plan";
 import type { Logger } from "./log";
+import { Janitor } from "./janitor";
 import { createMetrics } from "./metrics";
 import type { Services } from "./trpc/context";
 
@@ -24,6 +25,7 @@ export type InstanceServices = Services & {
   /** The lease owner id this instance writes on the runs it executes. */
   instanceId: string;
   metrics: ReturnType<typeof createMetrics>;
+  janitor: Janitor;
 };
 
 /** Builds the long-lived parts of one instance, wired to each other; nothing is started yet. */
@@ -62,6 +64,7 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     runOwners: new RunOwners(database.db),
     executor,
     metrics,
+    janitor: new Janitor(database.db, options.retention, metrics, log),
     log,
     cancelSettleTimeoutMs: options.cancelSettleTimeoutMs,
     requestDeadlineMs: options.requestDeadlineMs,
