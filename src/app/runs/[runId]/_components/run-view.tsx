@@ -2,11 +2,12 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
+import { isActive } from "../../../../shared/run-status";
 import { Notice } from "../../../_components/notice";
 import { isMissingRun } from "../../../_trpc/errors";
 import { useTRPC } from "../../../_trpc/react";
 import type { Run, RunEvent } from "../../../_trpc/types";
-import { currentStatus, finishEvent, isActive } from "../_lib/run-status";
+import { currentStatus, finishEvent } from "../_lib/run-status";
 import { buildTimeline } from "../_lib/timeline-model";
 import { useRunTimeline } from "../_lib/use-run-timeline";
 import { Outcome } from "./outcome";
