@@ -3,7 +3,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { isActive } from "../../../../shared/run-status";
-import { Notice } from "../../../_components/notice";
+import { RetryNotice } from "../../../_components/notice";
 import { isMissingRun } from "../../../_trpc/errors";
 import { useTRPC } from "../../../_trpc/react";
 import type { Run, RunEvent } from "../../../_trpc/types";
@@ -45,17 +45,11 @@ export function RunView({ runId }: { runId: string }) {
   if (runQuery.isError) {
     if (isMissingRun(runQuery.error)) return <RunNotFound runId={runId} />;
     return (
-      <Notice
-        tone="error"
+      <RetryNotice
         title="Couldn't load this run"
-        action={
-          <button type="button" className="btn" onClick={() => void runQuery.refetch()}>
-            Try again
-          </button>
-        }
-      >
-        {runQuery.error.message}
-      </Notice>
+        message={runQuery.error.message}
+        onRetry={() => void runQuery.refetch()}
+      />
     );
   }
 
