@@ -1,3 +1,4 @@
+import { CANONICAL_STEPS } from "../src/shared/canonical-plan";
 import { expect, test } from "./fixtures";
 import {
   cancelButton,
@@ -11,6 +12,8 @@ import {
 } from "./support/run-page";
 import { saveScreenshot } from "./support/screenshots";
 
+const [firstStep] = CANONICAL_STEPS;
+
 test("cancelling mid-run ends it cancelled, with RunFinished the last event", async ({ page, api }) => {
   // Long steps, so the run is certainly still in its first step when the button is pressed.
   const run = await api.run.start.mutate({ appPath: "/apps/cancel-me", stepDelayMs: 5_000 });
@@ -18,12 +21,12 @@ test("cancelling mid-run ends it cancelled, with RunFinished the last event", as
   await waitForSeq(page, 3);
   await expect(connection(page)).toHaveText("Live");
   await expect(runStatus(page)).toHaveText("Running");
-  await expect(page.getByRole("listitem", { name: "Step EnsureDevice: Running" })).toBeVisible();
+  await expect(page.getByRole("listitem", { name: `Step ${firstStep}: Running` })).toBeVisible();
   await saveScreenshot(page, "run-live");
 
   await cancelButton(page).click();
   await expect(outcome(page)).toContainText("Run cancelled");
-  await expect(outcome(page)).toContainText("Cancelled by a user during EnsureDevice");
+  await expect(outcome(page)).toContainText(`Cancelled by a user during ${firstStep}`);
   await expect(runStatus(page)).toHaveText("Cancelled");
   await expect(connection(page)).toHaveText("Ended");
   await expect(cancelButton(page)).toHaveCount(0);

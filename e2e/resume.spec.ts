@@ -1,4 +1,5 @@
 import type { WebSocketRoute } from "@playwright/test";
+import { TRPC_PATH } from "../src/shared/api";
 import { expect, test } from "./fixtures";
 import { connection, expectTimeline, oneTo, outcome, renderedSeqs, waitForSeq } from "./support/run-page";
 import { saveScreenshot } from "./support/screenshots";
@@ -32,7 +33,7 @@ test("a dropped WebSocket shows reconnecting, then resumes after the last event"
   const sockets: WebSocketRoute[] = [];
   let connectHeldSocket: (() => void) | undefined;
   // Every socket goes through this route; the second one (the reconnect) waits for the test.
-  await page.routeWebSocket(/\/api\/trpc$/, (socket) => {
+  await page.routeWebSocket(new RegExp(`${TRPC_PATH}$`), (socket) => {
     sockets.push(socket);
     const queued: (string | Buffer)[] = [];
     let server: WebSocketRoute | undefined;

@@ -1,3 +1,4 @@
+import { TRPC_PATH } from "../src/shared/api";
 import { expect, test } from "./fixtures";
 import { outcome } from "./support/run-page";
 import { saveScreenshot } from "./support/screenshots";
@@ -8,7 +9,7 @@ test("the run page shows a loading state, then an error the user can retry", asy
   let releaseFirst: () => void = () => {};
   const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
   await page.route(
-    (url) => url.pathname === "/api/trpc/run.get",
+    (url) => url.pathname === `${TRPC_PATH}/run.get`,
     async (route) => {
       if (!failing) return route.continue();
       await firstHeld;

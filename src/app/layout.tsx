@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { SiteHeader } from "./_components/site-header";
 import { Providers } from "./providers";
 import "./globals.css";
+import "./status-tones.css";
 
 export const metadata = { title: "Live runs", description: "Start agent runs and watch their timeline live." };
 

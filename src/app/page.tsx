@@ -1,3 +1,4 @@
+import { CANONICAL_STEPS } from "../shared/canonical-plan";
 import { RunList } from "./_runs/run-list";
 import { StartRunForm } from "./_runs/start-run-form";
 
@@ -12,7 +13,9 @@ export default function RunsPage() {
         <h2 id="start-run-heading" className="card-title">
           Start a run
         </h2>
-        <p className="muted">Each of the five steps waits the step delay, so a run is easy to follow.</p>
+        <p className="muted">
+          Each of the {CANONICAL_STEPS.length} steps waits the step delay, so a run is easy to follow.
+        </p>
         <StartRunForm />
       </section>
       <RunList />

@@ -1,6 +1,7 @@
 import type { Run, RunEvent } from "../client";
+import { CANONICAL_STEPS } from "../shared/canonical-plan";
 
-const PLAN_NODES = 5;
+const PLAN_NODES = CANONICAL_STEPS.length;
 
 /** One timeline line: seq, time, type and what the event is about. */
 export function formatEvent(event: RunEvent, previousTs: number | null): string {

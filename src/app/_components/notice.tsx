@@ -19,3 +19,27 @@ export function Notice({ title, children, tone = "neutral", action }: NoticeProp
     </div>
   );
 }
+
+interface RetryNoticeProps {
+  /** What could not be loaded, e.g. "Couldn't load runs". */
+  title: string;
+  message: string;
+  onRetry: () => void;
+}
+
+/** A load that failed: what failed, the error, and a button to try again. */
+export function RetryNotice({ title, message, onRetry }: RetryNoticeProps) {
+  return (
+    <Notice
+      tone="error"
+      title={title}
+      action={
+        <button type="button" className="btn" onClick={onRetry}>
+          Try again
+        </button>
+      }
+    >
+      {message}
+    </Notice>
+  );
+}

@@ -39,3 +39,8 @@ export function formatRunTime(iso: string): string {
   const date = new Date(iso);
   return date.toDateString() === new Date().toDateString() ? clock.format(date) : dayAndClock.format(date);
 }
+
+/** "1 event", "13 events": a count with its noun, singular for one. */
+export function formatCount(count: number, noun: string): string {
+  return `${count} ${count === 1 ? noun : `${noun}s`}`;
+}

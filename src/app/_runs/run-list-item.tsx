@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { StatusBadge } from "../_components/status-badge";
-import { formatRunTime } from "../_lib/format";
+import { formatCount, formatRunTime } from "../_lib/format";
 import type { Run } from "../_trpc/types";
 import styles from "./run-list.module.css";
 
@@ -28,9 +28,7 @@ export function RunListItem({ run }: { run: Run }) {
         <RunTime label="Started" iso={run.startedAt} />
         <RunTime label="Finished" iso={run.finishedAt} />
       </dl>
-      <span className={styles.count}>
-        {run.lastSeq} {run.lastSeq === 1 ? "event" : "events"}
-      </span>
+      <span className={styles.count}>{formatCount(run.lastSeq, "event")}</span>
     </li>
   );
 }

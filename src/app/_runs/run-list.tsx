@@ -1,7 +1,7 @@
 "use client";
 
 import { ConnectionIndicator } from "../_components/connection-indicator";
-import { Notice } from "../_components/notice";
+import { Notice, RetryNotice } from "../_components/notice";
 import { RunListItem } from "./run-list-item";
 import styles from "./run-list.module.css";
 import { useLiveRuns } from "./use-live-runs";
@@ -22,19 +22,7 @@ function LoadingRows() {
 function RunListBody({ list, runs }: Pick<ReturnType<typeof useLiveRuns>, "list" | "runs">) {
   if (list.isPending) return <LoadingRows />;
   if (list.isError)
-    return (
-      <Notice
-        tone="error"
-        title="Couldn't load runs"
-        action={
-          <button type="button" className="btn" onClick={() => void list.refetch()}>
-            Try again
-          </button>
-        }
-      >
-        {list.error.message}
-      </Notice>
-    );
+    return <RetryNotice title="Couldn't load runs" message={list.error.message} onRetry={() => void list.refetch()} />;
   if (runs.length === 0) return <Notice title="No runs yet">Start a run above and it will show up here, live.</Notice>;
   return (
     <>

@@ -3,11 +3,12 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import type { FormEvent } from "react";
+import { RUN_START_DEFAULTS, RUN_START_LIMITS } from "../../shared/api";
 import { useTRPC } from "../_trpc/react";
 import styles from "./start-run-form.module.css";
 
-const DEFAULT_APP_PATH = "/apps/demo";
-const DEFAULT_STEP_DELAY_MS = 500;
+/** What the form offers to crawl: an example app, where the API itself defaults to "/". */
+const SUGGESTED_APP_PATH = "/apps/demo";
 
 const textOf = (value: FormDataEntryValue | null): string => (typeof value === "string" ? value : "");
 
@@ -37,16 +38,22 @@ export function StartRunForm() {
     <form className={styles.form} onSubmit={onSubmit} aria-label="Start a run">
       <label className="field">
         App path
-        <input name="appPath" defaultValue={DEFAULT_APP_PATH} required maxLength={512} autoComplete="off" />
+        <input
+          name="appPath"
+          defaultValue={SUGGESTED_APP_PATH}
+          required
+          maxLength={RUN_START_LIMITS.appPathMaxLength}
+          autoComplete="off"
+        />
       </label>
       <label className="field">
         Step delay (ms)
         <input
           name="stepDelayMs"
           type="number"
-          defaultValue={DEFAULT_STEP_DELAY_MS}
+          defaultValue={RUN_START_DEFAULTS.stepDelayMs}
           min={0}
-          max={60_000}
+          max={RUN_START_LIMITS.stepDelayMsMax}
           step={1}
           required
         />

@@ -8,9 +8,8 @@ import {
   type OperationLink,
   type TRPCLink,
 } from "@trpc/client";
+import { TRPC_PATH } from "../../shared/api";
 import type { AppRouter } from "./types";
-
-const TRPC_PATH = "/api/trpc";
 
 /** The tRPC WebSocket on the page's own origin: the custom server serves both on one port. */
 function webSocketUrl(): string {

@@ -1,10 +1,10 @@
 import Link from "next/link";
+import { isActive } from "../../../../shared/run-status";
 import { ConnectionIndicator } from "../../../_components/connection-indicator";
 import { StatusBadge } from "../../../_components/status-badge";
 import { formatDuration, formatRunTime } from "../../../_lib/format";
 import type { ConnectionState } from "../../../_lib/use-connection-state";
 import type { Run, RunStatus } from "../../../_trpc/types";
-import { isActive } from "../_lib/run-status";
 import type { Timeline } from "../_lib/timeline-model";
 import { CancelButton } from "./cancel-button";
 import { Elapsed } from "./elapsed";

@@ -2,11 +2,12 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
-import { Notice } from "../../../_components/notice";
+import { isActive } from "../../../../shared/run-status";
+import { RetryNotice } from "../../../_components/notice";
 import { isMissingRun } from "../../../_trpc/errors";
 import { useTRPC } from "../../../_trpc/react";
 import type { Run, RunEvent } from "../../../_trpc/types";
-import { currentStatus, finishEvent, isActive } from "../_lib/run-status";
+import { currentStatus, finishEvent } from "../_lib/run-status";
 import { buildTimeline } from "../_lib/timeline-model";
 import { useRunTimeline } from "../_lib/use-run-timeline";
 import { Outcome } from "./outcome";
@@ -44,17 +45,11 @@ export function RunView({ runId }: { runId: string }) {
   if (runQuery.isError) {
     if (isMissingRun(runQuery.error)) return <RunNotFound runId={runId} />;
     return (
-      <Notice
-        tone="error"
+      <RetryNotice
         title="Couldn't load this run"
-        action={
-          <button type="button" className="btn" onClick={() => void runQuery.refetch()}>
-            Try again
-          </button>
-        }
-      >
-        {runQuery.error.message}
-      </Notice>
+        message={runQuery.error.message}
+        onRetry={() => void runQuery.refetch()}
+      />
     );
   }
 

@@ -1,3 +1,4 @@
+import { formatCount } from "../../../_lib/format";
 import type { RunStatus } from "../../../_trpc/types";
 import type { Timeline as TimelineModel } from "../_lib/timeline-model";
 import styles from "./timeline.module.css";
@@ -17,9 +18,7 @@ export function Timeline({ timeline, eventCount, status }: TimelineProps) {
         <h2 id="timeline-heading" className="card-title">
           Timeline
         </h2>
-        <span className="muted">
-          {eventCount} {eventCount === 1 ? "event" : "events"}
-        </span>
+        <span className="muted">{formatCount(eventCount, "event")}</span>
       </div>
       <ol className={styles.timeline} aria-label="Timeline" data-status={status}>
         {timeline.items.map((item) =>

@@ -1,6 +1,5 @@
+import { isActive } from "../../../../shared/run-status";
 import type { Run, RunEvent, RunStatus } from "../../../_trpc/types";
-
-export const isActive = (status: RunStatus): boolean => status === "queued" || status === "running";
 
 /** The run's status as of the newest event rendered, so the header moves with the timeline. */
 export function currentStatus(run: Run, events: readonly RunEvent[]): RunStatus {

@@ -1,5 +1,5 @@
 import type { RunEvent } from "../../../_trpc/types";
-import { PLANNED_STEPS } from "./plan";
+import { CANONICAL_STEPS } from "../../../../shared/canonical-plan";
 
 /** pending: not reached yet; skipped: the run ended before it; interrupted: the run ended during it. */
 export type StepState = "pending" | "running" | "done" | "interrupted" | "skipped";
@@ -36,7 +36,7 @@ function stepState(step: Omit<Step, "state">, runEnded: boolean): StepState {
 
 /**
  * Groups a run's events by step (NodeStarted … NodeFinished, with the DebugTraces between them)
- * and adds the planned steps not reached yet, so the page shows where the run is and how long
+ * and adds the canonical plan's steps not reached yet, so the page shows where the run is and how long
  * each step took. RunStarted and RunFinished stay top-level.
  */
 export function buildTimeline(events: readonly RunEvent[]): Timeline {
@@ -64,7 +64,7 @@ export function buildTimeline(events: readonly RunEvent[]): Timeline {
 
   const steps: Step[] = [
     ...[...groups.values()],
-    ...PLANNED_STEPS.filter((name) => !groups.has(name)).map((name) => ({
+    ...CANONICAL_STEPS.filter((name) => !groups.has(name)).map((name) => ({
       name,
       events: [],
       startedAt: null,
