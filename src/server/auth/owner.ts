@@ -1,10 +1,12 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Db } from "../../db/client";
 import { ownerOfApiToken } from "./api-tokens";
-import { readCookie, SESSION_COOKIE, type SessionCookies } from "./session-cookie";
+import type { SessionCookies } from "./session-cookie";
 
 /** Who is calling: an owner id, or why there is none. */
-export type Caller = { ownerId: string } | { ownerId: null; problem: "missing" | "invalid token" | "invalid session" };
+export type Caller =
+  | { ownerId: string }
+  | { ownerId: null; problem: "missing" | "invalid token" | "invalid session" | "ambiguous session" };
 
 /**
  * A bearer token (HTTP header, or `token` in the WebSocket's connectionParams) wins over the
@@ -21,10 +23,8 @@ export async function identifyCaller(
     const ownerId = await ownerOfApiToken(db, bearer);
     return ownerId ? { ownerId } : { ownerId: null, problem: "invalid token" };
   }
-  const cookie = readCookie(headers.cookie, SESSION_COOKIE);
-  if (cookie === undefined) return { ownerId: null, problem: "missing" };
-  const ownerId = sessions.verify(cookie);
-  return ownerId ? { ownerId } : { ownerId: null, problem: "invalid session" };
+  const found = sessions.fromHeader(headers.cookie);
+  return "problem" in found ? { ownerId: null, problem: found.problem } : { ownerId: found.session.ownerId };
 }
 
 /** Browsers send Origin; it must be this server's own origin or one configured as allowed. */

@@ -48,6 +48,8 @@ const UNAUTHORIZED_MESSAGES = {
   missing: "Sign in: open the app in a browser for a session, or send an API token (Authorization: Bearer …)",
   "invalid token": "The API token is unknown or revoked",
   "invalid session": "The session has expired or is not valid; reload the app for a new one",
+  "ambiguous session":
+    "More than one session cookie was sent (another site may have set one): clear this site's cookies and reload",
 } as const;
 
 /** Procedures that act for an owner: their runs, and only theirs. */
