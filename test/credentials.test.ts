@@ -58,6 +58,23 @@ describe("session cookies", () => {
   });
 });
 
+describe("the Authorization header", () => {
+  it("when present but not `Bearer <token>`, answers UNAUTHORIZED and never falls back to the cookie", async () => {
+    const token = await api().tokenFor("hana");
+    const cookie = freshCookie();
+    expect(await listOverHttp({ cookie })).toEqual({ status: 200, code: "OK" });
+    expect(await listOverHttp({ cookie, authorization: `Bearer ${token}` })).toEqual({ status: 200, code: "OK" });
+    for (const authorization of ["", "Basic aGFuYTpwdw==", "Bearer", "Bearer ", token, `Bearer ${token} extra`]) {
+      expect(await listOverHttp({ cookie, authorization }), authorization).toEqual({
+        status: 401,
+        code: "UNAUTHORIZED",
+      });
+      // On the WebSocket, not even a good token in connectionParams makes up for a bad header.
+      expect(await listOverSocket({ cookie, authorization }, token), authorization).toBe("UNAUTHORIZED");
+    }
+  });
+});
+
 describe("page requests", () => {
   let pages: http.Server;
   let pagesUrl: string;

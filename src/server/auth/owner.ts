@@ -6,11 +6,15 @@ import type { SessionCookies } from "./session-cookie";
 /** Who is calling: an owner id, or why there is none. */
 export type Caller =
   | { ownerId: string }
-  | { ownerId: null; problem: "missing" | "invalid token" | "invalid session" | "ambiguous session" };
+  | {
+      ownerId: null;
+      problem: "missing" | "malformed authorization" | "invalid token" | "invalid session" | "ambiguous session";
+    };
 
 /**
  * A bearer token (HTTP header, or `token` in the WebSocket's connectionParams) wins over the
- * session cookie; a token that is present but wrong or revoked is refused, not ignored.
+ * session cookie. A token that is present but wrong or revoked, or an Authorization header that is
+ * not `Bearer <token>`, is refused: the cookie is never the fallback for a credential that failed.
  */
 export async function identifyCaller(
   db: Db,
@@ -18,8 +22,10 @@ export async function identifyCaller(
   headers: IncomingHttpHeaders,
   connectionToken?: string,
 ): Promise<Caller> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1] ?? connectionToken;
-  if (bearer) {
+  const { authorization } = headers;
+  const bearer = authorization === undefined ? connectionToken : /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+  if (authorization !== undefined && bearer === undefined) return { ownerId: null, problem: "malformed authorization" };
+  if (bearer !== undefined) {
     const ownerId = await ownerOfApiToken(db, bearer);
     return ownerId ? { ownerId } : { ownerId: null, problem: "invalid token" };
   }

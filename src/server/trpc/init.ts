@@ -46,6 +46,7 @@ export const publicProcedure = t.procedure.use(domainErrorsAsTRPC);
 
 const UNAUTHORIZED_MESSAGES = {
   missing: "Sign in: open the app in a browser for a session, or send an API token (Authorization: Bearer …)",
+  "malformed authorization": "The Authorization header must be `Bearer <token>`",
   "invalid token": "The API token is unknown or revoked",
   "invalid session": "The session has expired or is not valid; reload the app for a new one",
   "ambiguous session":
