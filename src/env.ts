@@ -24,7 +24,7 @@ const envSchema = z.object({
   LEASE_MS: intFromEnv(1_000, 600_000, 15_000),
   HEARTBEAT_MS: intFromEnv(100, 300_000, 5_000),
   SHUTDOWN_GRACE_MS: intFromEnv(0, 600_000, 10_000),
-  /** Signs session cookies; unset, a secret generated once is kept in the database. */
+  /** Signs session cookies; required in production, else a secret generated once is kept in the database. */
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   SESSION_MAX_AGE_DAYS: intFromEnv(1, 3650, 30),
   /** Comma-separated browser origins, besides the server's own, allowed to call the API. */
@@ -65,9 +65,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${problems.join("\n")}`);
   }
-  if (parsed.data.HEARTBEAT_MS >= parsed.data.LEASE_MS) {
-    throw new Error("Invalid configuration:\n  HEARTBEAT_MS: must be shorter than LEASE_MS");
+  const problems: string[] = [];
+  if (parsed.data.HEARTBEAT_MS >= parsed.data.LEASE_MS) problems.push("HEARTBEAT_MS: must be shorter than LEASE_MS");
+  // The generated secret sits in plain text in the database: fine for development, not for production.
+  if (parsed.data.NODE_ENV === "production" && !parsed.data.SESSION_SECRET) {
+    problems.push("SESSION_SECRET: required when NODE_ENV=production (at least 32 characters)");
   }
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   return parsed.data;
 }
 
@@ -100,7 +104,7 @@ export function serverOptionsFromEnv(env: Env) {
     },
     ownerLimits: { startsPerMinute: env.RUN_STARTS_PER_MINUTE, activeRunsPerOwner: env.ACTIVE_RUNS_PER_OWNER },
     auth: {
-      /** Signs session cookies; when absent, a secret generated once and kept in the database. */
+      /** Signs session cookies; when absent (not in production), a secret generated once and kept in the database. */
       sessionSecret: env.SESSION_SECRET,
       sessionMaxAgeMs: env.SESSION_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,
       allowedOrigins: env.ALLOWED_ORIGINS as readonly string[],
