@@ -107,6 +107,13 @@ export function serverOptionsFromEnv(env: Env) {
       /** Signs session cookies; when absent (not in production), a secret generated once and kept in the database. */
       sessionSecret: env.SESSION_SECRET,
       sessionMaxAgeMs: env.SESSION_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,
+      /**
+       * Open WebSockets re-check their token's revocation through a cache of this age shared by the
+       * instance, and each open subscription re-checks every credentialCheckMs: a revoked token or an
+       * expired session stops calls within 2 s and subscriptions within 3 s.
+       */
+      revocationCacheMs: 2_000,
+      credentialCheckMs: 1_000,
       allowedOrigins: env.ALLOWED_ORIGINS as readonly string[],
       secureCookies: env.SECURE_COOKIES,
     },

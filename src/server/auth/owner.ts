@@ -1,11 +1,12 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Db } from "../../db/client";
-import { ownerOfApiToken } from "./api-tokens";
+import { findLiveApiToken } from "./api-tokens";
+import type { Credential } from "./credentials";
 import type { SessionCookies } from "./session-cookie";
 
-/** Who is calling: an owner id, or why there is none. */
+/** Who is calling: an owner id and the credential that showed it, or why there is none. */
 export type Caller =
-  | { ownerId: string }
+  | { ownerId: string; credential: Credential }
   | {
       ownerId: null;
       problem: "missing" | "malformed authorization" | "invalid token" | "invalid session" | "ambiguous session";
@@ -26,11 +27,14 @@ export async function identifyCaller(
   const bearer = authorization === undefined ? connectionToken : /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
   if (authorization !== undefined && bearer === undefined) return { ownerId: null, problem: "malformed authorization" };
   if (bearer !== undefined) {
-    const ownerId = await ownerOfApiToken(db, bearer);
-    return ownerId ? { ownerId } : { ownerId: null, problem: "invalid token" };
+    const token = await findLiveApiToken(db, bearer);
+    return token
+      ? { ownerId: token.ownerId, credential: { kind: "token", tokenId: token.id } }
+      : { ownerId: null, problem: "invalid token" };
   }
   const found = sessions.fromHeader(headers.cookie);
-  return "problem" in found ? { ownerId: null, problem: found.problem } : { ownerId: found.session.ownerId };
+  if ("problem" in found) return { ownerId: null, problem: found.problem };
+  return { ownerId: found.session.ownerId, credential: { kind: "session", expiresAt: found.session.expiresAt } };
 }
 
 /** Browsers send Origin; it must be this server's own origin or one configured as allowed. */
