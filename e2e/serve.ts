@@ -44,6 +44,8 @@ const database = adminUrl ? await freshPostgres(adminUrl) : freshPglite();
 const env: NodeJS.ProcessEnv = {
   ...process.env,
   NODE_ENV: "production",
+  // Production requires a configured session secret: a fresh one per suite run unless given.
+  SESSION_SECRET: process.env.SESSION_SECRET ?? randomBytes(32).toString("base64url"),
   LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
   // Runs still in flight when the suite ends are not waited for.
   SHUTDOWN_GRACE_MS: "0",

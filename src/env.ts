@@ -34,7 +34,7 @@ const envSchema = z.object({
   RETENTION_INTERVAL_MS: intFromEnv(100, 3_600_000, 10_000),
   /** A query or mutation not answered within this long (e.g. during a database outage) answers 503. */
   REQUEST_DEADLINE_MS: intFromEnv(500, 600_000, 5_000),
-  /** Signs session cookies; unset, a secret generated once is kept in the database. */
+  /** Signs session cookies; required in production, else a secret generated once is kept in the database. */
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   SESSION_MAX_AGE_DAYS: intFromEnv(1, 3650, 30),
   /** Comma-separated browser origins, besides the server's own, allowed to call the API. */
@@ -75,9 +75,13 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${problems.join("\n")}`);
   }
-  if (parsed.data.HEARTBEAT_MS >= parsed.data.LEASE_MS) {
-    throw new Error("Invalid configuration:\n  HEARTBEAT_MS: must be shorter than LEASE_MS");
+  const problems: string[] = [];
+  if (parsed.data.HEARTBEAT_MS >= parsed.data.LEASE_MS) problems.push("HEARTBEAT_MS: must be shorter than LEASE_MS");
+  // The generated secret sits in plain text in the database: fine for development, not for production.
+  if (parsed.data.NODE_ENV === "production" && !parsed.data.SESSION_SECRET) {
+    problems.push("SESSION_SECRET: required when NODE_ENV=production (at least 32 characters)");
   }
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   return parsed.data;
 }
 
@@ -118,9 +122,16 @@ export function serverOptionsFromEnv(env: Env) {
     },
     ownerLimits: { startsPerMinute: env.RUN_STARTS_PER_MINUTE, activeRunsPerOwner: env.ACTIVE_RUNS_PER_OWNER },
     auth: {
-      /** Signs session cookies; when absent, a secret generated once and kept in the database. */
+      /** Signs session cookies; when absent (not in production), a secret generated once and kept in the database. */
       sessionSecret: env.SESSION_SECRET,
       sessionMaxAgeMs: env.SESSION_MAX_AGE_DAYS * 24 * 60 * 60 * 1000,
+      /**
+       * Open WebSockets re-check their token's revocation through a cache of this age shared by the
+       * instance, and each open subscription re-checks every credentialCheckMs: a revoked token or an
+       * expired session stops calls within 2 s and subscriptions within 3 s.
+       */
+      revocationCacheMs: 2_000,
+      credentialCheckMs: 1_000,
       allowedOrigins: env.ALLOWED_ORIGINS as readonly string[],
       secureCookies: env.SECURE_COOKIES,
     },

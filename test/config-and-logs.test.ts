@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseEnv } from "../src/env";
 import { awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { runTs } from "./support/run-command";
 import { spawnServer } from "./support/server-process";
@@ -15,6 +16,17 @@ describe("configuration", () => {
     expect(code).toBe(1);
     expect(stderr).toContain("Invalid configuration");
     for (const name of ["PORT", "DATABASE_URL", "EXECUTOR_CONCURRENCY", "LOG_LEVEL"]) expect(stderr).toContain(name);
+  });
+
+  it("in production the server refuses to start without a SESSION_SECRET of at least 32 characters", async () => {
+    const { code, stderr } = await runTs("src/server/main.ts", [], { NODE_ENV: "production", SESSION_SECRET: "" }).done;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/Invalid configuration:\n {2}SESSION_SECRET: required when NODE_ENV=production/);
+    expect(() => parseEnv({ NODE_ENV: "production", SESSION_SECRET: "too-short" })).toThrow(/SESSION_SECRET: .*32/);
+    const secret = "s".repeat(32);
+    expect(parseEnv({ NODE_ENV: "production", SESSION_SECRET: secret }).SESSION_SECRET).toBe(secret);
+    // Elsewhere a generated secret kept in the database is the default.
+    expect(parseEnv({ NODE_ENV: "development" }).SESSION_SECRET).toBeUndefined();
   });
 });
 

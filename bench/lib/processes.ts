@@ -1,4 +1,5 @@
 import { fork, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
@@ -7,6 +8,8 @@ import type { ParentMessage, WorkerMessage } from "./protocol";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const tsxImport = ["--import", "tsx"];
+// Production requires a configured session secret; every server of one bench run shares it.
+const sessionSecret = process.env.SESSION_SECRET ?? randomBytes(32).toString("base64url");
 
 // Every process the bench starts, so that a failure or Ctrl-C never leaves one behind.
 const children = new Set<ChildProcess>();
@@ -106,6 +109,7 @@ export async function startApiServer(options: {
       env: {
         ...process.env,
         NODE_ENV: "production",
+        SESSION_SECRET: sessionSecret,
         SERVE_PAGES: "false",
         HOST: "127.0.0.1",
         PORT: String(port),

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../db/client";
 import type { ServerSettings } from "../env";
+import { CredentialChecks } from "./auth/credentials";
 import { loadSessionSecret } from "./auth/session-secret";
 import { SessionCookies } from "./auth/session-cookie";
 import { RunEventFanout } from "./delivery/fanout";
@@ -72,6 +73,8 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     ownerLimits: options.ownerLimits,
     auth: {
       sessions: new SessionCookies(await loadSessionSecret(database.db, auth.sessionSecret), auth.sessionMaxAgeMs),
+      credentials: new CredentialChecks(database.db, auth.revocationCacheMs),
+      credentialCheckMs: auth.credentialCheckMs,
       allowedOrigins: auth.allowedOrigins,
       secureCookies: auth.secureCookies,
     },

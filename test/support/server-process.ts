@@ -28,6 +28,8 @@ export async function spawnServer(databaseUrl: string, env: Record<string, strin
     env: {
       ...process.env,
       NODE_ENV: "production",
+      // Production requires a configured secret; every test instance shares this one.
+      SESSION_SECRET: "test-session-secret-of-at-least-32-characters",
       SERVE_PAGES: "false",
       HOST: "127.0.0.1",
       PORT: "0",

@@ -30,14 +30,20 @@ export async function createApiToken(
   return { token: publicFields(token!), secret };
 }
 
-/** The owner of a live (unrevoked) token, or null. */
-export async function ownerOfApiToken(db: Db, secret: string): Promise<string | null> {
+/** The live (unrevoked) token with this secret: its id and owner; null for anything else. */
+export async function findLiveApiToken(db: Db, secret: string): Promise<{ id: string; ownerId: string } | null> {
   if (!secret.startsWith(TOKEN_PREFIX)) return null;
   const [row] = await db
-    .select({ ownerId: apiTokens.ownerId })
+    .select({ id: apiTokens.id, ownerId: apiTokens.ownerId })
     .from(apiTokens)
     .where(and(eq(apiTokens.secretHash, hashSecret(secret)), isNull(apiTokens.revokedAt)));
-  return row?.ownerId ?? null;
+  return row ?? null;
+}
+
+/** True once the token is revoked (or gone): revocation is final. */
+export async function isApiTokenRevoked(db: Db, tokenId: string): Promise<boolean> {
+  const [row] = await db.select({ revokedAt: apiTokens.revokedAt }).from(apiTokens).where(eq(apiTokens.id, tokenId));
+  return !row || row.revokedAt !== null;
 }
 
 /** Revokes a token; returns false when there is no such live token. */

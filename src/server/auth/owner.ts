@@ -1,14 +1,21 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Db } from "../../db/client";
-import { ownerOfApiToken } from "./api-tokens";
-import { readCookie, SESSION_COOKIE, type SessionCookies } from "./session-cookie";
+import { findLiveApiToken } from "./api-tokens";
+import type { Credential } from "./credentials";
+import type { SessionCookies } from "./session-cookie";
 
-/** Who is calling: an owner id, or why there is none. */
-export type Caller = { ownerId: string } | { ownerId: null; problem: "missing" | "invalid token" | "invalid session" };
+/** Who is calling: an owner id and the credential that showed it, or why there is none. */
+export type Caller =
+  | { ownerId: string; credential: Credential }
+  | {
+      ownerId: null;
+      problem: "missing" | "malformed authorization" | "invalid token" | "invalid session" | "ambiguous session";
+    };
 
 /**
  * A bearer token (HTTP header, or `token` in the WebSocket's connectionParams) wins over the
- * session cookie; a token that is present but wrong or revoked is refused, not ignored.
+ * session cookie. A token that is present but wrong or revoked, or an Authorization header that is
+ * not `Bearer <token>`, is refused: the cookie is never the fallback for a credential that failed.
  */
 export async function identifyCaller(
   db: Db,
@@ -16,15 +23,18 @@ export async function identifyCaller(
   headers: IncomingHttpHeaders,
   connectionToken?: string,
 ): Promise<Caller> {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? "")?.[1] ?? connectionToken;
-  if (bearer) {
-    const ownerId = await ownerOfApiToken(db, bearer);
-    return ownerId ? { ownerId } : { ownerId: null, problem: "invalid token" };
+  const { authorization } = headers;
+  const bearer = authorization === undefined ? connectionToken : /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+  if (authorization !== undefined && bearer === undefined) return { ownerId: null, problem: "malformed authorization" };
+  if (bearer !== undefined) {
+    const token = await findLiveApiToken(db, bearer);
+    return token
+      ? { ownerId: token.ownerId, credential: { kind: "token", tokenId: token.id } }
+      : { ownerId: null, problem: "invalid token" };
   }
-  const cookie = readCookie(headers.cookie, SESSION_COOKIE);
-  if (cookie === undefined) return { ownerId: null, problem: "missing" };
-  const ownerId = sessions.verify(cookie);
-  return ownerId ? { ownerId } : { ownerId: null, problem: "invalid session" };
+  const found = sessions.fromHeader(headers.cookie);
+  if ("problem" in found) return { ownerId: null, problem: found.problem };
+  return { ownerId: found.session.ownerId, credential: { kind: "session", expiresAt: found.session.expiresAt } };
 }
 
 /** Browsers send Origin; it must be this server's own origin or one configured as allowed. */

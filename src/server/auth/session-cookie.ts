@@ -1,6 +1,19 @@
 import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { parseCookie, stringifySetCookie } from "cookie";
 
 export const SESSION_COOKIE = "live_runs_session";
+
+/** Sessions only ever name anonymous owners; token owners are never reachable through a cookie. */
+const ANONYMOUS_OWNER_PREFIX = "anon:";
+
+export interface Session {
+  ownerId: string;
+  /** Epoch ms; the session is refused from then on, also on a WebSocket opened before. */
+  expiresAt: number;
+}
+
+/** The session a request's Cookie header carries, or why there is none to trust. */
+export type SessionLookup = { session: Session } | { problem: "missing" | "invalid session" | "ambiguous session" };
 
 /**
  * Anonymous browser sessions: the cookie holds "<ownerId>.<expiresAtMs>.<hmac>", signed with the
@@ -15,13 +28,16 @@ export class SessionCookies {
 
   /** A new anonymous owner with a signed cookie value for it. */
   issue(now = Date.now()): { ownerId: string; value: string; maxAgeSeconds: number } {
-    const ownerId = `anon:${randomUUID()}`;
+    const ownerId = `${ANONYMOUS_OWNER_PREFIX}${randomUUID()}`;
     const payload = `${ownerId}.${now + this.maxAgeMs}`;
     return { ownerId, value: `${payload}.${this.sign(payload)}`, maxAgeSeconds: Math.floor(this.maxAgeMs / 1000) };
   }
 
-  /** The owner id of a valid, unexpired cookie value; null for anything else. */
-  verify(value: string | undefined, now = Date.now()): string | null {
+  /**
+   * The session of a valid, unexpired cookie value for an anonymous owner; null for anything else.
+   * A correctly signed value naming any other owner is refused too, should the secret ever leak.
+   */
+  verify(value: string | undefined, now = Date.now()): Session | null {
     const lastDot = value?.lastIndexOf(".") ?? -1;
     if (!value || lastDot < 0) return null;
     const payload = value.slice(0, lastDot);
@@ -30,8 +46,22 @@ export class SessionCookies {
     if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return null;
     const expiryDot = payload.lastIndexOf(".");
     const expiresAt = Number(payload.slice(expiryDot + 1));
-    if (!Number.isFinite(expiresAt) || expiresAt <= now) return null;
-    return payload.slice(0, expiryDot);
+    const ownerId = payload.slice(0, expiryDot);
+    if (!Number.isFinite(expiresAt) || expiresAt <= now || !ownerId.startsWith(ANONYMOUS_OWNER_PREFIX)) return null;
+    return { ownerId, expiresAt };
+  }
+
+  /**
+   * The session in a Cookie header. More than one session cookie is refused as ambiguous: a sibling
+   * origin (another subdomain, or a path of its own) can plant one beside ours, and we cannot tell
+   * which is which. A value that is not valid percent-encoding is an invalid session, never an error.
+   */
+  fromHeader(header: string | undefined, now = Date.now()): SessionLookup {
+    const values = sessionCookieValues(header);
+    if (values.length === 0) return { problem: "missing" };
+    if (values.length > 1) return { problem: "ambiguous session" };
+    const session = this.verify(values[0], now);
+    return session ? { session } : { problem: "invalid session" };
   }
 
   private sign(payload: string): string {
@@ -39,15 +69,26 @@ export class SessionCookies {
   }
 }
 
-/** The value of one cookie from a Cookie header. */
-export function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(";") ?? []) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
-  }
-  return undefined;
+/**
+ * Every value the header gives the session cookie. `cookie` keeps only the first of several pairs
+ * with one name, so each pair is parsed on its own; its default decoding leaves a malformed value
+ * as it is (which then fails verification) instead of throwing.
+ */
+function sessionCookieValues(header: string | undefined): string[] {
+  return (header ?? "").split(";").flatMap((pair) => {
+    const value = parseCookie(pair)[SESSION_COOKIE];
+    return value === undefined ? [] : [value];
+  });
 }
 
 export function sessionCookieHeader(value: string, maxAgeSeconds: number, secure: boolean): string {
-  return `${SESSION_COOKIE}=${encodeURIComponent(value)}; Path=/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+  return stringifySetCookie({
+    name: SESSION_COOKIE,
+    value,
+    path: "/",
+    maxAge: maxAgeSeconds,
+    httpOnly: true,
+    sameSite: "lax",
+    secure,
+  });
 }

@@ -1,7 +1,7 @@
 import type { EventEmitter } from "node:events";
 import type http from "node:http";
 import type { AuthSettings } from "../trpc/context";
-import { readCookie, SESSION_COOKIE, sessionCookieHeader } from "../auth/session-cookie";
+import { sessionCookieHeader } from "../auth/session-cookie";
 
 export interface PagesOptions {
   dev: boolean;
@@ -30,9 +30,15 @@ export async function preparePages(options: PagesOptions): Promise<http.RequestL
   return (req, res) => void handle(req, res);
 }
 
-/** Page requests without a valid session get a new anonymous one: no sign-up to try the app. */
+/**
+ * Page requests without a valid session get a new anonymous one: no sign-up to try the app. With
+ * two session cookies (one planted by a sibling origin) a new one would not help, as the planted
+ * one stays: neither is trusted, nothing is set, and the API answers UNAUTHORIZED until one goes.
+ */
 export function ensureSession(auth: AuthSettings, req: http.IncomingMessage, res: http.ServerResponse): void {
-  if (req.url?.startsWith("/_next/") || auth.sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE))) return;
+  if (req.url?.startsWith("/_next/")) return;
+  const found = auth.sessions.fromHeader(req.headers.cookie);
+  if ("session" in found || found.problem === "ambiguous session") return;
   const session = auth.sessions.issue();
   res.setHeader("Set-Cookie", sessionCookieHeader(session.value, session.maxAgeSeconds, auth.secureCookies));
 }

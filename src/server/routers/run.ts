@@ -9,6 +9,7 @@ import { decodeListCursor, encodeListCursor } from "../runs/list-cursor";
 import { listRuns, requireOwnedRun } from "../runs/queries";
 import { startRun } from "../runs/start";
 import { withinConnectionLimits } from "../trpc/connection-limits";
+import { whileCredentialHolds } from "../trpc/credential-watch";
 import { mapDomainErrors } from "../trpc/error-mapping";
 import { createTRPCRouter, ownerProcedure } from "../trpc/init";
 
@@ -89,11 +90,12 @@ export const runRouter = createTRPCRouter({
     .subscription(async function* ({ ctx, input, signal }) {
       const afterSeq = input.lastEventId ? Number(input.lastEventId) : (input.fromSeq ?? 0);
       const { database, fanout } = ctx.services;
-      const owned = async function* () {
+      const owned = async function* (signal: AbortSignal) {
         await requireOwnedRun(database.db, input.runId, ctx.ownerId);
         yield* streamRunEvents({ db: database.db, fanout }, input.runId, afterSeq, signal);
       };
-      for await (const event of withinConnectionLimits(ctx, mapDomainErrors(owned()))) {
+      const authorized = whileCredentialHolds(ctx.services.auth, ctx.credential, signal, owned);
+      for await (const event of withinConnectionLimits(ctx, mapDomainErrors(authorized))) {
         yield tracked(String(event.seq), event);
       }
     }),
@@ -101,6 +103,9 @@ export const runRouter = createTRPCRouter({
   /** The caller's runs' events as they are published, for live run lists; `resync` asks for a refetch. */
   activity: ownerProcedure.subscription(async function* ({ ctx, signal }) {
     const { fanout, runOwners } = ctx.services;
-    yield* withinConnectionLimits(ctx, mapDomainErrors(streamActivity(fanout, runOwners, ctx.ownerId, signal)));
+    const authorized = whileCredentialHolds(ctx.services.auth, ctx.credential, signal, (signal) =>
+      streamActivity(fanout, runOwners, ctx.ownerId, signal),
+    );
+    yield* withinConnectionLimits(ctx, mapDomainErrors(authorized));
   }),
 });

@@ -1,6 +1,7 @@
 import type { WebSocket } from "ws";
 import type { Database } from "../../db/client";
 import type { Caller } from "../auth/owner";
+import type { CredentialChecks } from "../auth/credentials";
 import type { SessionCookies } from "../auth/session-cookie";
 import type { RunEventFanout } from "../delivery/fanout";
 import type { OutboxPoller } from "../delivery/outbox-poller";
@@ -36,6 +37,10 @@ export interface Services {
 
 export interface AuthSettings {
   sessions: SessionCookies;
+  /** Re-checks the credentials of open WebSockets (token revocation, session expiry). */
+  credentials: CredentialChecks;
+  /** How often an open subscription re-checks its caller's credentials. */
+  credentialCheckMs: number;
   /** Browser origins besides the server's own that may call the API. */
   allowedOrigins: readonly string[];
   /** Mark the session cookie Secure (serve over HTTPS). */

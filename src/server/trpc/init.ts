@@ -66,14 +66,26 @@ export const publicProcedure = t.procedure.use(domainErrorsAsTRPC).use(withinDea
 
 const UNAUTHORIZED_MESSAGES = {
   missing: "Sign in: open the app in a browser for a session, or send an API token (Authorization: Bearer …)",
+  "malformed authorization": "The Authorization header must be `Bearer <token>`",
   "invalid token": "The API token is unknown or revoked",
   "invalid session": "The session has expired or is not valid; reload the app for a new one",
+  "ambiguous session":
+    "More than one session cookie was sent (another site may have set one): clear this site's cookies and reload",
 } as const;
 
-/** Procedures that act for an owner: their runs, and only theirs. */
-export const ownerProcedure = publicProcedure.use(({ ctx, next }) => {
-  const { caller } = ctx;
-  if (caller.ownerId === null)
-    throw new TRPCError({ code: "UNAUTHORIZED", message: UNAUTHORIZED_MESSAGES[caller.problem] });
-  return next({ ctx: { ownerId: caller.ownerId } });
+export function unauthorized(problem: keyof typeof UNAUTHORIZED_MESSAGES): TRPCError {
+  return new TRPCError({ code: "UNAUTHORIZED", message: UNAUTHORIZED_MESSAGES[problem] });
+}
+
+/**
+ * Procedures that act for an owner: their runs, and only theirs. A WebSocket's caller was identified
+ * when it opened, so every call on it checks again that the token is not revoked and the session
+ * not expired since (a database outage during that check is a 503, like any other).
+ */
+export const ownerProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const { caller, connection, services } = ctx;
+  if (caller.ownerId === null) throw unauthorized(caller.problem);
+  const lapse = connection ? await services.auth.credentials.lapse(caller.credential) : null;
+  if (lapse) throw unauthorized(lapse);
+  return next({ ctx: { ownerId: caller.ownerId, credential: caller.credential } });
 });
