@@ -46,6 +46,8 @@ const envSchema = z.object({
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: intFromEnv(1, 10_000, 100),
   WS_MAX_BUFFERED_BYTES: intFromEnv(65_536, 1_073_741_824, 4_194_304),
   WS_MAX_MESSAGE_BYTES: intFromEnv(1_024, 16_777_216, 65_536),
+  WS_MAX_CALLS_IN_FLIGHT: intFromEnv(1, 10_000, 20),
+  WS_MAX_BATCH_SIZE: intFromEnv(1, 10_000, 20),
   /** "false" serves only the API (/api/trpc): for headless instances that browsers never reach. */
   SERVE_PAGES: z
     .enum(["true", "false"])
@@ -97,6 +99,8 @@ export function serverOptionsFromEnv(env: Env) {
       subscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       socketBufferBytes: env.WS_MAX_BUFFERED_BYTES,
       messageBytes: env.WS_MAX_MESSAGE_BYTES,
+      callsInFlightPerConnection: env.WS_MAX_CALLS_IN_FLIGHT,
+      callsPerMessage: env.WS_MAX_BATCH_SIZE,
     },
     ownerLimits: { startsPerMinute: env.RUN_STARTS_PER_MINUTE, activeRunsPerOwner: env.ACTIVE_RUNS_PER_OWNER },
     auth: {

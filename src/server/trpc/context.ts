@@ -14,6 +14,10 @@ export interface ConnectionLimits {
   subscriptionsPerConnection: number;
   /** Bytes queued for a socket that does not read; past it the socket is dropped and the client resumes. */
   socketBufferBytes: number;
+  /** Queries and mutations one WebSocket may have running at once; more are TOO_MANY_REQUESTS. */
+  callsInFlightPerConnection: number;
+  /** Queries and mutations one WebSocket message may batch; a larger batch is refused whole. */
+  callsPerMessage: number;
 }
 
 /** The long-lived parts of one server instance, created once at start. */
@@ -42,6 +46,8 @@ export interface AuthSettings {
 export interface ConnectionState {
   socket: WebSocket;
   subscriptions: number;
+  /** Queries and mutations on this socket not answered yet. */
+  callsInFlight: number;
 }
 
 export interface Context {

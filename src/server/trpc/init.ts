@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
 import { LimitExceededError } from "../errors";
+import { holdCallSlot } from "./connection-limits";
 import { errorIdOf } from "./error-ids";
 import { toTRPCError } from "./error-mapping";
 
@@ -41,8 +42,19 @@ const domainErrorsAsTRPC = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** Queries and mutations over a WebSocket hold one of its in-flight slots until answered. */
+const withinCallLimits = t.middleware(async ({ ctx, type, next }) => {
+  if (!ctx.connection || type === "subscription") return next();
+  const release = holdCallSlot(ctx.connection, ctx.services.limits.callsInFlightPerConnection);
+  try {
+    return await next();
+  } finally {
+    release();
+  }
+});
+
 export const createTRPCRouter = t.router;
-export const publicProcedure = t.procedure.use(domainErrorsAsTRPC);
+export const publicProcedure = t.procedure.use(domainErrorsAsTRPC).use(withinCallLimits);
 
 const UNAUTHORIZED_MESSAGES = {
   missing: "Sign in: open the app in a browser for a session, or send an API token (Authorization: Bearer …)",
