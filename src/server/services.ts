@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../db/client";
 import type { ServerSettings } from "../env";
+import { AddressLimits } from "./address-limits";
 import { loadSessionSecret } from "./auth/session-secret";
 import { SessionCookies } from "./auth/session-cookie";
 import { RunEventFanout } from "./delivery/fanout";
@@ -63,7 +64,12 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     log,
     cancelSettleTimeoutMs: options.cancelSettleTimeoutMs,
     limits: options.connectionLimits,
-    ownerLimits: options.ownerLimits,
+    runLimits: {
+      owner: options.ownerLimits,
+      anonymousPerAddress: options.addressLimits.anonymousRuns,
+      queuedRuns: options.queuedRunsLimit,
+    },
+    addressLimits: new AddressLimits(options.addressLimits),
     auth: {
       sessions: new SessionCookies(await loadSessionSecret(database.db, auth.sessionSecret), auth.sessionMaxAgeMs),
       allowedOrigins: auth.allowedOrigins,

@@ -39,6 +39,11 @@ export class SessionCookies {
   }
 }
 
+/** Owners that issue() minted: anonymous browser sessions, as opposed to API tokens' owners. */
+export function isAnonymousOwner(ownerId: string): boolean {
+  return ownerId.startsWith("anon:");
+}
+
 /** The value of one cookie from a Cookie header. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of header?.split(";") ?? []) {

@@ -1,7 +1,10 @@
 import type { EventEmitter } from "node:events";
 import type http from "node:http";
-import type { AuthSettings } from "../trpc/context";
 import { readCookie, SESSION_COOKIE, sessionCookieHeader } from "../auth/session-cookie";
+import { LimitExceededError } from "../errors";
+import type { Services } from "../trpc/context";
+import { sendTooManyRequests } from "./address-guard";
+import { clientAddress } from "./client-address";
 
 export interface PagesOptions {
   dev: boolean;
@@ -30,9 +33,28 @@ export async function preparePages(options: PagesOptions): Promise<http.RequestL
   return (req, res) => void handle(req, res);
 }
 
-/** Page requests without a valid session get a new anonymous one: no sign-up to try the app. */
-export function ensureSession(auth: AuthSettings, req: http.IncomingMessage, res: http.ServerResponse): void {
-  if (req.url?.startsWith("/_next/") || auth.sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE))) return;
+/**
+ * Page requests without a valid session get a new anonymous one: no sign-up to try the app. A new
+ * session is a new owner with fresh per-owner limits, so each address gets a few per minute; past
+ * that the page answers 429 (and false: do not serve it) rather than minting owners on demand.
+ */
+export function ensureSession(
+  services: Pick<Services, "auth" | "addressLimits">,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  path: string,
+): boolean {
+  const { auth, addressLimits } = services;
+  if (req.url?.startsWith("/_next/") || auth.sessions.verify(readCookie(req.headers.cookie, SESSION_COOKIE)))
+    return true;
+  try {
+    addressLimits.admitNewSession(clientAddress(req, addressLimits.settings.trustProxy));
+  } catch (error) {
+    if (!(error instanceof LimitExceededError)) throw error;
+    sendTooManyRequests(res, path, error);
+    return false;
+  }
   const session = auth.sessions.issue();
   res.setHeader("Set-Cookie", sessionCookieHeader(session.value, session.maxAgeSeconds, auth.secureCookies));
+  return true;
 }

@@ -10,6 +10,7 @@ import type { InstanceServices } from "../services";
 import type { Context } from "../trpc/context";
 import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
+import { clientAddress } from "./client-address";
 import { guardedWebSocket, type BatchedCall } from "./guarded-socket";
 import { isTrpcPath, normalisedPathname } from "./responses";
 
@@ -47,6 +48,7 @@ export function createWebSocketEndpoint(
     createContext: async ({ req, res, info }: CreateWSSContextFnOptions): Promise<Context> => ({
       services,
       connection: { socket: res as WebSocket, subscriptions: 0, callsInFlight: 0 },
+      clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
       caller: await identifyRequest(services, req, info.connectionParams?.token),
     }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { LimitExceededError } from "../errors";
 import type { ConnectionState, Context } from "./context";
+import { toTRPCError } from "./error-mapping";
 
 /** How long a caller over the in-flight limit is asked to wait: about one call's time. */
 const CALL_RETRY_AFTER_MS = 1_000;
@@ -34,23 +35,29 @@ export async function* withinConnectionLimits<T>(
 }
 
 /**
- * Takes one of the socket's slots for a query or mutation, or refuses the call (TOO_MANY_REQUESTS)
- * when `limit` are already running: a client cannot pile up work (and answers) faster than it is
- * served. Returns the release, to call once the call has its answer.
+ * Takes a slot for a query or mutation on a socket — one of the socket's
+ * (`callsInFlightPerConnection`) and one of its client address's, shared with HTTP — or refuses the
+ * call (TOO_MANY_REQUESTS with a retry hint): a client cannot pile up work, and answers, faster
+ * than it is served. Returns the release, to call once the call has its answer.
  */
-export function holdCallSlot(connection: ConnectionState, limit: number): () => void {
-  if (connection.callsInFlight >= limit) {
-    const message = `at most ${limit} queries and mutations in flight per connection; wait for an answer`;
-    // Thrown as a TRPCError: tRPC re-wraps any other error and reads its stack, which costs more
-    // than the call it refuses (source-mapped stack traces).
-    throw new TRPCError({
-      code: "TOO_MANY_REQUESTS",
-      message,
-      cause: new LimitExceededError(message, CALL_RETRY_AFTER_MS),
-    });
+export function holdCallSlots(ctx: Context, connection: ConnectionState): () => void {
+  const limit = ctx.services.limits.callsInFlightPerConnection;
+  try {
+    if (connection.callsInFlight >= limit) {
+      throw new LimitExceededError(
+        `at most ${limit} queries and mutations in flight per connection; wait for an answer`,
+        CALL_RETRY_AFTER_MS,
+      );
+    }
+    const releaseAddress = ctx.services.addressLimits.holdRequest(ctx.clientAddress);
+    connection.callsInFlight += 1;
+    return () => {
+      connection.callsInFlight -= 1;
+      releaseAddress();
+    };
+  } catch (error) {
+    // Mapped here: tRPC re-wraps any other error and reads its stack, which costs more than the
+    // call it refuses (source-mapped stack traces).
+    throw toTRPCError(error);
   }
-  connection.callsInFlight += 1;
-  return () => {
-    connection.callsInFlight -= 1;
-  };
 }

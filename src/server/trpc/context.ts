@@ -1,5 +1,6 @@
 import type { WebSocket } from "ws";
 import type { Database } from "../../db/client";
+import type { AddressLimits } from "../address-limits";
 import type { Caller } from "../auth/owner";
 import type { SessionCookies } from "../auth/session-cookie";
 import type { RunEventFanout } from "../delivery/fanout";
@@ -7,7 +8,7 @@ import type { OutboxPoller } from "../delivery/outbox-poller";
 import type { EventLog } from "../events/event-log";
 import type { RunExecutor } from "../executor/executor";
 import type { Logger } from "../log";
-import type { OwnerLimits } from "../runs/limits";
+import type { RunLimits } from "../runs/limits";
 
 export interface ConnectionLimits {
   /** Open subscriptions one WebSocket may hold; more are TOO_MANY_REQUESTS. */
@@ -30,7 +31,8 @@ export interface Services {
   log: Logger;
   cancelSettleTimeoutMs: number;
   limits: ConnectionLimits;
-  ownerLimits: OwnerLimits;
+  runLimits: RunLimits;
+  addressLimits: AddressLimits;
   auth: AuthSettings;
 }
 
@@ -53,6 +55,8 @@ export interface ConnectionState {
 export interface Context {
   services: Services;
   caller: Caller;
+  /** Where the request came from, as per-address limits count it (see http/client-address.ts). */
+  clientAddress: string;
   /** Null for HTTP requests. */
   connection: ConnectionState | null;
 }

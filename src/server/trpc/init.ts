@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
 import { LimitExceededError } from "../errors";
-import { holdCallSlot } from "./connection-limits";
+import { holdCallSlots } from "./connection-limits";
 import { errorIdOf } from "./error-ids";
 import { toTRPCError } from "./error-mapping";
 
@@ -42,10 +42,13 @@ const domainErrorsAsTRPC = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** Queries and mutations over a WebSocket hold one of its in-flight slots until answered. */
+/**
+ * Queries and mutations over a WebSocket hold in-flight slots (the socket's and its address's)
+ * until answered; over HTTP the request handler holds the address's slot.
+ */
 const withinCallLimits = t.middleware(async ({ ctx, type, next }) => {
   if (!ctx.connection || type === "subscription") return next();
-  const release = holdCallSlot(ctx.connection, ctx.services.limits.callsInFlightPerConnection);
+  const release = holdCallSlots(ctx, ctx.connection);
   try {
     return await next();
   } finally {
