@@ -119,4 +119,17 @@ describe("WebSocket limits", () => {
     expect((await trpc.run.list.query({ limit: 100 })).items).toHaveLength(20);
     socket.close();
   });
+
+  it("a message with more calls than a socket could ever take closes it, unanswered", async () => {
+    const token = await api().tokenFor("flooder");
+    const socket = await rawSocket(token);
+    const answers: unknown[] = [];
+    socket.on("message", (data) => answers.push(data));
+    const closed = once(socket, "close");
+    socket.send(batch(1, 500, "query", "run.list", {}));
+    const [code] = (await closed) as [number];
+    expect(code).toBe(1008);
+    expect(answers).toEqual([]);
+    expect((await api().client({ token }).trpc.run.list.query()).items).toEqual([]);
+  });
 });
