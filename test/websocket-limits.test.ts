@@ -104,7 +104,8 @@ describe("WebSocket limits", () => {
     const answers: { id: number; error?: { data: { code: string; httpStatus: number } } }[] = [];
     socket.on("message", (data: Buffer) => answers.push(JSON.parse(data.toString("utf8")) as (typeof answers)[number]));
 
-    socket.send(batch(1, 21, "mutation", "run.start", { stepDelayMs: 0 }));
+    // (Leading whitespace is still JSON.)
+    socket.send(`${" ".repeat(100)}${batch(1, 21, "mutation", "run.start", { stepDelayMs: 0 })}`);
     await awaitCondition(() => answers.length === 21, "an answer to each call of the refused batch");
     expect(answers.map((a) => a.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
     expect(answers.every((a) => a.error?.data.code === "PAYLOAD_TOO_LARGE" && a.error.data.httpStatus === 413)).toBe(

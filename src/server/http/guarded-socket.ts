@@ -55,7 +55,7 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
 
 /** The calls of a batch (a JSON array of requests) over a limit, and why; null for anything else. */
 function oversizedBatch(data: Buffer, guards: SocketGuards): { calls: BatchedCall[]; message: string } | null {
-  if (data.toString("latin1", 0, 64).trimStart()[0] !== "[") return null;
+  if (firstNonBlankByte(data) !== 0x5b /* [ */) return null;
   let batch: unknown;
   try {
     batch = JSON.parse(data.toString("utf8"));
@@ -80,6 +80,11 @@ function oversizedBatch(data: Buffer, guards: SocketGuards): { calls: BatchedCal
       ...(isObjectWithPath(r.params) ? { path: r.params.path } : {}),
     })),
   };
+}
+
+/** JSON may start with any amount of whitespace (space, tab, line feed, carriage return). */
+function firstNonBlankByte(data: Buffer): number | undefined {
+  return data.find((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d);
 }
 
 function isObjectWithPath(params: unknown): params is { path: string } {
