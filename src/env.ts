@@ -53,9 +53,21 @@ const envSchema = z.object({
     .transform((value) => value === "true"),
   RUN_STARTS_PER_MINUTE: intFromEnv(1, 1_000_000, 120),
   ACTIVE_RUNS_PER_OWNER: intFromEnv(1, 1_000_000, 50),
+  /** "true" behind a reverse proxy: the client's address is the last X-Forwarded-For entry. */
+  TRUST_PROXY: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
+  NEW_SESSIONS_PER_MINUTE_PER_ADDRESS: intFromEnv(1, 1_000_000, 30),
+  REQUESTS_IN_FLIGHT_PER_ADDRESS: intFromEnv(1, 1_000_000, 64),
+  ANON_RUN_STARTS_PER_MINUTE_PER_ADDRESS: intFromEnv(1, 1_000_000, 60),
+  ANON_ACTIVE_RUNS_PER_ADDRESS: intFromEnv(1, 1_000_000, 100),
+  MAX_QUEUED_RUNS: intFromEnv(1, 100_000_000, 10_000),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: intFromEnv(1, 10_000, 100),
   WS_MAX_BUFFERED_BYTES: intFromEnv(65_536, 1_073_741_824, 4_194_304),
   WS_MAX_MESSAGE_BYTES: intFromEnv(1_024, 16_777_216, 65_536),
+  WS_MAX_CALLS_IN_FLIGHT: intFromEnv(1, 10_000, 20),
+  WS_MAX_BATCH_SIZE: intFromEnv(1, 10_000, 20),
   /** "false" serves only the API (/api/trpc): for headless instances that browsers never reach. */
   SERVE_PAGES: z
     .enum(["true", "false"])
@@ -119,8 +131,21 @@ export function serverOptionsFromEnv(env: Env) {
       subscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       socketBufferBytes: env.WS_MAX_BUFFERED_BYTES,
       messageBytes: env.WS_MAX_MESSAGE_BYTES,
+      callsInFlightPerConnection: env.WS_MAX_CALLS_IN_FLIGHT,
+      callsPerMessage: env.WS_MAX_BATCH_SIZE,
     },
     ownerLimits: { startsPerMinute: env.RUN_STARTS_PER_MINUTE, activeRunsPerOwner: env.ACTIVE_RUNS_PER_OWNER },
+    addressLimits: {
+      trustProxy: env.TRUST_PROXY,
+      newSessionsPerMinute: env.NEW_SESSIONS_PER_MINUTE_PER_ADDRESS,
+      requestsInFlight: env.REQUESTS_IN_FLIGHT_PER_ADDRESS,
+      /** Anonymous owners' runs, counted per address across all of them (token owners are exempt). */
+      anonymousRuns: {
+        startsPerMinute: env.ANON_RUN_STARTS_PER_MINUTE_PER_ADDRESS,
+        activeRuns: env.ANON_ACTIVE_RUNS_PER_ADDRESS,
+      },
+    },
+    queuedRunsLimit: env.MAX_QUEUED_RUNS,
     auth: {
       /** Signs session cookies; when absent (not in production), a secret generated once and kept in the database. */
       sessionSecret: env.SESSION_SECRET,

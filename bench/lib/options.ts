@@ -103,6 +103,8 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       // Per-owner abuse limits: the bench's few owners start far more runs than a person would.
       RUN_STARTS_PER_MINUTE: "1000000",
       ACTIVE_RUNS_PER_OWNER: "1000000",
+      // Every bench client calls from 127.0.0.1, with up to 64 calls in flight each.
+      REQUESTS_IN_FLIGHT_PER_ADDRESS: "1000000",
     },
     latency: {
       singleRuns: full ? 100 : 30,

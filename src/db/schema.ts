@@ -24,6 +24,9 @@ export const runs = pgTable(
     id: uuid("id").primaryKey().defaultRandom(),
     // Who may see and cancel the run: an anonymous browser session ("anon:<uuid>") or a token's owner.
     ownerId: text("owner_id").notNull(),
+    // The client address an anonymous owner started the run from (null for token owners): anonymous
+    // owners cost nothing to create, so their start limits count per address across all of them.
+    createdByAddress: text("created_by_address"),
     status: text("status", { enum: RUN_STATUSES }).notNull().default("queued"),
     appPath: text("app_path").notNull(),
     stepDelayMs: integer("step_delay_ms").notNull(),
@@ -42,6 +45,12 @@ export const runs = pgTable(
     index("runs_owner_active_idx")
       .on(t.ownerId)
       .where(sql`${t.status} in ('queued', 'running')`),
+    index("runs_address_created_at_idx")
+      .on(t.createdByAddress, t.createdAt)
+      .where(sql`${t.createdByAddress} is not null`),
+    index("runs_address_active_idx")
+      .on(t.createdByAddress)
+      .where(sql`${t.createdByAddress} is not null and ${t.status} in ('queued', 'running')`),
     index("runs_queued_idx")
       .on(t.createdAt)
       .where(sql`${t.status} = 'queued'`),

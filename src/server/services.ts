@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "../db/client";
 import type { ServerSettings } from "../env";
 import { CredentialChecks } from "./auth/credentials";
+import { AddressLimits } from "./address-limits";
 import { loadSessionSecret } from "./auth/session-secret";
 import { SessionCookies } from "./auth/session-cookie";
 import { RunEventFanout } from "./delivery/fanout";
@@ -70,7 +71,12 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     cancelSettleTimeoutMs: options.cancelSettleTimeoutMs,
     requestDeadlineMs: options.requestDeadlineMs,
     limits: options.connectionLimits,
-    ownerLimits: options.ownerLimits,
+    runLimits: {
+      owner: options.ownerLimits,
+      anonymousPerAddress: options.addressLimits.anonymousRuns,
+      queuedRuns: options.queuedRunsLimit,
+    },
+    addressLimits: new AddressLimits(options.addressLimits),
     auth: {
       sessions: new SessionCookies(await loadSessionSecret(database.db, auth.sessionSecret), auth.sessionMaxAgeMs),
       credentials: new CredentialChecks(database.db, auth.revocationCacheMs),

@@ -36,6 +36,11 @@ export async function spawnServer(databaseUrl: string, env: Record<string, strin
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: "info",
       SHUTDOWN_GRACE_MS: "0",
+      // Every test client calls from 127.0.0.1; the per-address limits have their own tests.
+      REQUESTS_IN_FLIGHT_PER_ADDRESS: "1000000",
+      NEW_SESSIONS_PER_MINUTE_PER_ADDRESS: "1000000",
+      ANON_RUN_STARTS_PER_MINUTE_PER_ADDRESS: "1000000",
+      ANON_ACTIVE_RUNS_PER_ADDRESS: "1000000",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

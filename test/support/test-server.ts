@@ -24,6 +24,15 @@ type Overrides = {
   limits?: Partial<ServerOptions["connectionLimits"]>;
   ownerLimits?: ServerOptions["ownerLimits"];
   retention?: Partial<ServerOptions["retention"]>;
+  addressLimits?: Partial<ServerOptions["addressLimits"]>;
+  queuedRunsLimit?: number;
+};
+
+/** Tests make many calls and start many runs from 127.0.0.1: no per-address limits unless a test sets them. */
+const UNLIMITED_ADDRESS = {
+  newSessionsPerMinute: 1_000_000,
+  requestsInFlight: 1_000_000,
+  anonymousRuns: { startsPerMinute: 1_000_000, activeRuns: 1_000_000 },
 };
 
 /** Starts the API server (no Next.js) on an ephemeral port over the given test database, with the default settings. */
@@ -43,6 +52,8 @@ export async function startTestServer(database: TestDatabase, overrides: Overrid
     retention: { ...defaults.retention, ...overrides.retention },
     // Tests start runs far faster than a person; the limits have their own tests.
     ownerLimits: overrides.ownerLimits ?? { startsPerMinute: 1_000_000, activeRunsPerOwner: 1_000_000 },
+    addressLimits: { ...defaults.addressLimits, ...UNLIMITED_ADDRESS, ...overrides.addressLimits },
+    queuedRunsLimit: overrides.queuedRunsLimit ?? defaults.queuedRunsLimit,
     shutdownGraceMs: 0,
   });
   const tokenFor = async (ownerId: string) => (await createApiToken(server.services.database.db, ownerId)).secret;

@@ -69,6 +69,11 @@ export class SessionCookies {
   }
 }
 
+/** Owners that issue() minted: anonymous browser sessions, as opposed to API tokens' owners. */
+export function isAnonymousOwner(ownerId: string): boolean {
+  return ownerId.startsWith("anon:");
+}
+
 /**
  * Every value the header gives the session cookie. `cookie` keeps only the first of several pairs
  * with one name, so each pair is parsed on its own; its default decoding leaves a malformed value

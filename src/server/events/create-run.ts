@@ -7,6 +7,8 @@ export interface NewRun {
   ownerId: string;
   appPath: string;
   stepDelayMs: number;
+  /** The client address an anonymous owner starts it from; null for token owners. */
+  createdByAddress?: string | null;
 }
 
 /**
@@ -19,8 +21,8 @@ export async function createRun(db: Db, run: NewRun): Promise<{ id: string; crea
   const [created] = await queryRows<{ id: string; created_ms: number }>(
     db,
     sql`with run as (
-          insert into runs (owner_id, app_path, step_delay_ms, last_seq)
-          values (${run.ownerId}, ${run.appPath}, ${run.stepDelayMs}, 1)
+          insert into runs (owner_id, created_by_address, app_path, step_delay_ms, last_seq)
+          values (${run.ownerId}, ${run.createdByAddress ?? null}, ${run.appPath}, ${run.stepDelayMs}, 1)
           returning id, created_at
         ), event as (
           insert into run_events (run_id, seq, ts, type, source)

@@ -10,6 +10,8 @@ import type { Context } from "../trpc/context";
 import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
 import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
+import { holdRequestSlot } from "./address-guard";
+import { clientAddress } from "./client-address";
 import { checkReadiness } from "./health";
 import { ensureSession } from "./next-pages";
 import { isTrpcPath, normalisedPathname, sendJson, sendTrpcError } from "./responses";
@@ -28,6 +30,7 @@ export function createRequestHandler(
       services,
       connection: null,
       caller: await identifyRequest(services, req),
+      clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
     }),
     basePath: `${TRPC_PATH}/`,
     responseMeta: ({ errors }) => retryAfterHeader(errors),
@@ -43,7 +46,9 @@ export function createRequestHandler(
     else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
     else if (path === "/readyz") void sendReadiness(services, res);
     else if (path === "/metrics") void sendMetrics(services, res);
-    else if (isTrpcPath(path) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
+    else if (!holdRequestSlot(services, req, res, path)) {
+      // Answered 429: the client's address has too many requests in flight.
+    } else if (isTrpcPath(path) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
       sendTrpcError(res, 403, { message: "This origin may not call the API", jsonRpcCode: -32003, code: "FORBIDDEN" });
     } else if (isTrpcPath(path) && callsSubscription(path)) {
       // Subscriptions are served over the WebSocket only, where per-connection limits apply (tRPC's
@@ -55,8 +60,7 @@ export function createRequestHandler(
       });
     } else if (isTrpcPath(path)) trpcHttp(req, res);
     else if (pages) {
-      ensureSession(services.auth, req, res);
-      pages(req, res);
+      if (ensureSession(services, req, res, path)) pages(req, res);
     } else {
       res.statusCode = 404;
       res.end("not found");

@@ -1,7 +1,10 @@
 import type { EventEmitter } from "node:events";
 import type http from "node:http";
-import type { AuthSettings } from "../trpc/context";
 import { sessionCookieHeader } from "../auth/session-cookie";
+import { LimitExceededError } from "../errors";
+import type { Services } from "../trpc/context";
+import { sendTooManyRequests } from "./address-guard";
+import { clientAddress } from "./client-address";
 
 export interface PagesOptions {
   dev: boolean;
@@ -34,11 +37,27 @@ export async function preparePages(options: PagesOptions): Promise<http.RequestL
  * Page requests without a valid session get a new anonymous one: no sign-up to try the app. With
  * two session cookies (one planted by a sibling origin) a new one would not help, as the planted
  * one stays: neither is trusted, nothing is set, and the API answers UNAUTHORIZED until one goes.
+ * A new session is a new owner with fresh per-owner limits, so each address gets a few per minute;
+ * past that the page answers 429 (and false: do not serve it) rather than minting owners on demand.
  */
-export function ensureSession(auth: AuthSettings, req: http.IncomingMessage, res: http.ServerResponse): void {
-  if (req.url?.startsWith("/_next/")) return;
+export function ensureSession(
+  services: Pick<Services, "auth" | "addressLimits">,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  path: string,
+): boolean {
+  const { auth, addressLimits } = services;
+  if (req.url?.startsWith("/_next/")) return true;
   const found = auth.sessions.fromHeader(req.headers.cookie);
-  if ("session" in found || found.problem === "ambiguous session") return;
+  if ("session" in found || found.problem === "ambiguous session") return true;
+  try {
+    addressLimits.admitNewSession(clientAddress(req, addressLimits.settings.trustProxy));
+  } catch (error) {
+    if (!(error instanceof LimitExceededError)) throw error;
+    sendTooManyRequests(res, path, error);
+    return false;
+  }
   const session = auth.sessions.issue();
   res.setHeader("Set-Cookie", sessionCookieHeader(session.value, session.maxAgeSeconds, auth.secureCookies));
+  return true;
 }

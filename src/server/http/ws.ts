@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
 import type http from "node:http";
 import type { Duplex } from "node:stream";
+import { getErrorShape, TRPCError } from "@trpc/server";
 import { applyWSSHandler, type CreateWSSContextFnOptions } from "@trpc/server/adapters/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import { originAllowed } from "../auth/owner";
@@ -9,6 +10,8 @@ import type { InstanceServices } from "../services";
 import type { Context } from "../trpc/context";
 import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
+import { clientAddress } from "./client-address";
+import { guardedWebSocket, type BatchedCall } from "./guarded-socket";
 import { isTrpcPath, normalisedPathname } from "./responses";
 
 export interface WebSocketEndpoint {
@@ -25,15 +28,27 @@ export function createWebSocketEndpoint(
   messageBytes: number,
   pageUpgrades: EventEmitter | null,
 ): WebSocketEndpoint {
+  const { limits, log } = services;
   // Client messages are small JSON requests; anything larger is refused by ws (close 1009).
-  const wss = new WebSocketServer({ noServer: true, maxPayload: messageBytes });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: messageBytes,
+    WebSocket: guardedWebSocket({
+      maxBufferedBytes: limits.socketBufferBytes,
+      callsPerMessage: limits.callsPerMessage,
+      subscriptionsPerMessage: limits.subscriptionsPerConnection,
+      refusal: batchRefusal,
+      onDropped: (buffered) => log.warn({ buffered }, "dropping a socket that stopped reading"),
+    }),
+  });
   const trpcWs = applyWSSHandler({
     wss,
     router: appRouter,
     // Called once per WebSocket connection: its state is shared by that socket's subscriptions.
     createContext: async ({ req, res, info }: CreateWSSContextFnOptions): Promise<Context> => ({
       services,
-      connection: { socket: res as WebSocket, subscriptions: 0 },
+      connection: { socket: res as WebSocket, subscriptions: 0, callsInFlight: 0 },
+      clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
       caller: await identifyRequest(services, req, info.connectionParams?.token),
     }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
@@ -59,4 +74,18 @@ export function createWebSocketEndpoint(
       wss.close();
     },
   };
+}
+
+/** The answer to one call of a batch refused for its size: tRPC's error shape, as the client expects. */
+function batchRefusal(call: BatchedCall, message: string): string {
+  const error = new TRPCError({ code: "PAYLOAD_TOO_LARGE", message });
+  const shape = getErrorShape({
+    config: appRouter._def._config,
+    error,
+    type: "unknown",
+    path: call.path,
+    input: undefined,
+    ctx: undefined,
+  });
+  return JSON.stringify({ id: call.id, ...(call.jsonrpc ? { jsonrpc: call.jsonrpc } : {}), error: shape });
 }

@@ -1,6 +1,7 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
 import { RUN_LIST_LIMITS, RUN_START_DEFAULTS, RUN_START_LIMITS } from "../../shared/api";
+import { isAnonymousOwner } from "../auth/session-cookie";
 import { streamActivity } from "../delivery/activity";
 import { streamRunEvents } from "../delivery/stream";
 import { InvalidRequestError } from "../errors";
@@ -27,15 +28,16 @@ export const runRouter = createTRPCRouter({
         .optional(),
     )
     .mutation(async ({ ctx, input }) => {
-      const { eventLog, executor, ownerLimits } = ctx.services;
+      const { eventLog, executor, runLimits } = ctx.services;
       const run = await startRun(
         eventLog,
         {
           ownerId: ctx.ownerId,
           appPath: input?.appPath ?? RUN_START_DEFAULTS.appPath,
           stepDelayMs: input?.stepDelayMs ?? RUN_START_DEFAULTS.stepDelayMs,
+          createdByAddress: isAnonymousOwner(ctx.ownerId) ? ctx.clientAddress : null,
         },
-        ownerLimits,
+        runLimits,
       );
       executor.wake(); // this instance may claim it before the NOTIFY comes back
       return run;

@@ -1,14 +1,16 @@
 import type { EventLog } from "../events/event-log";
 import type { NewRun } from "../events/create-run";
-import { admitWithinOwnerLimits, type OwnerLimits } from "./limits";
+import { admitRun, type RunLimits } from "./limits";
 import type { Run } from "./types";
 
 /**
- * Starts a run for its owner unless the owner is over a limit (LimitExceededError). The run is
+ * Starts a run for its owner unless a limit refuses it (LimitExceededError): the owner's, the
+ * client address's when the owner is anonymous (`createdByAddress`), or the queue's. The run is
  * queued with its RunStarted; executors are notified by the database and claim it.
  */
-export async function startRun(eventLog: EventLog, run: NewRun, limits: OwnerLimits): Promise<Run> {
-  const created = await eventLog.start(run, (tx) => admitWithinOwnerLimits(tx, run.ownerId, limits));
+export async function startRun(eventLog: EventLog, run: NewRun, limits: RunLimits): Promise<Run> {
+  const starter = { ownerId: run.ownerId, anonymousAddress: run.createdByAddress ?? null };
+  const created = await eventLog.start(run, (tx) => admitRun(tx, starter, limits));
   return {
     id: created.id,
     status: "queued",

@@ -1,10 +1,14 @@
 import { TRPCError } from "@trpc/server";
-import type { Context } from "./context";
+import { LimitExceededError } from "../errors";
+import type { ConnectionState, Context } from "./context";
+import { toTRPCError } from "./error-mapping";
+
+/** How long a caller over the in-flight limit is asked to wait: about one call's time. */
+const CALL_RETRY_AFTER_MS = 1_000;
 
 /**
  * Runs a subscription within its connection's limits: at most `subscriptionsPerConnection` at a
- * time, and a socket whose unread backlog passes `socketBufferBytes` is dropped instead of
- * buffered without bound (the tRPC client reconnects and resumes from its lastEventId).
+ * time. (A socket that stops reading is dropped by the socket itself, whatever it is sent.)
  */
 export async function* withinConnectionLimits<T>(
   ctx: Context,
@@ -15,7 +19,7 @@ export async function* withinConnectionLimits<T>(
     yield* source;
     return;
   }
-  const { subscriptionsPerConnection, socketBufferBytes } = ctx.services.limits;
+  const { subscriptionsPerConnection } = ctx.services.limits;
   if (connection.subscriptions >= subscriptionsPerConnection) {
     throw new TRPCError({
       code: "TOO_MANY_REQUESTS",
@@ -24,15 +28,36 @@ export async function* withinConnectionLimits<T>(
   }
   connection.subscriptions += 1;
   try {
-    for await (const item of source) {
-      if (connection.socket.bufferedAmount > socketBufferBytes) {
-        ctx.services.log.warn({ buffered: connection.socket.bufferedAmount }, "dropping a socket that stopped reading");
-        connection.socket.terminate();
-        return;
-      }
-      yield item;
-    }
+    yield* source;
   } finally {
     connection.subscriptions -= 1;
+  }
+}
+
+/**
+ * Takes a slot for a query or mutation on a socket — one of the socket's
+ * (`callsInFlightPerConnection`) and one of its client address's, shared with HTTP — or refuses the
+ * call (TOO_MANY_REQUESTS with a retry hint): a client cannot pile up work, and answers, faster
+ * than it is served. Returns the release, to call once the call has its answer.
+ */
+export function holdCallSlots(ctx: Context, connection: ConnectionState): () => void {
+  const limit = ctx.services.limits.callsInFlightPerConnection;
+  try {
+    if (connection.callsInFlight >= limit) {
+      throw new LimitExceededError(
+        `at most ${limit} queries and mutations in flight per connection; wait for an answer`,
+        CALL_RETRY_AFTER_MS,
+      );
+    }
+    const releaseAddress = ctx.services.addressLimits.holdRequest(ctx.clientAddress);
+    connection.callsInFlight += 1;
+    return () => {
+      connection.callsInFlight -= 1;
+      releaseAddress();
+    };
+  } catch (error) {
+    // Mapped here: tRPC re-wraps any other error and reads its stack, which costs more than the
+    // call it refuses (source-mapped stack traces).
+    throw toTRPCError(error);
   }
 }

@@ -1,5 +1,6 @@
 import type { WebSocket } from "ws";
 import type { Database } from "../../db/client";
+import type { AddressLimits } from "../address-limits";
 import type { Caller } from "../auth/owner";
 import type { CredentialChecks } from "../auth/credentials";
 import type { SessionCookies } from "../auth/session-cookie";
@@ -9,13 +10,17 @@ import type { RunOwners } from "../delivery/run-owners";
 import type { EventLog } from "../events/event-log";
 import type { RunExecutor } from "../executor/executor";
 import type { Logger } from "../log";
-import type { OwnerLimits } from "../runs/limits";
+import type { RunLimits } from "../runs/limits";
 
 export interface ConnectionLimits {
   /** Open subscriptions one WebSocket may hold; more are TOO_MANY_REQUESTS. */
   subscriptionsPerConnection: number;
   /** Bytes queued for a socket that does not read; past it the socket is dropped and the client resumes. */
   socketBufferBytes: number;
+  /** Queries and mutations one WebSocket may have running at once; more are TOO_MANY_REQUESTS. */
+  callsInFlightPerConnection: number;
+  /** Queries and mutations one WebSocket message may batch; a larger batch is refused whole. */
+  callsPerMessage: number;
 }
 
 /** The long-lived parts of one server instance, created once at start. */
@@ -31,7 +36,8 @@ export interface Services {
   /** A query or mutation not answered within this long answers SERVICE_UNAVAILABLE. */
   requestDeadlineMs: number;
   limits: ConnectionLimits;
-  ownerLimits: OwnerLimits;
+  runLimits: RunLimits;
+  addressLimits: AddressLimits;
   auth: AuthSettings;
 }
 
@@ -51,11 +57,15 @@ export interface AuthSettings {
 export interface ConnectionState {
   socket: WebSocket;
   subscriptions: number;
+  /** Queries and mutations on this socket not answered yet. */
+  callsInFlight: number;
 }
 
 export interface Context {
   services: Services;
   caller: Caller;
+  /** Where the request came from, as per-address limits count it (see http/client-address.ts). */
+  clientAddress: string;
   /** Null for HTTP requests. */
   connection: ConnectionState | null;
 }

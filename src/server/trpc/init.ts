@@ -1,6 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
 import { DeadlineExceededError, LimitExceededError } from "../errors";
+import { holdCallSlots } from "./connection-limits";
 import { errorIdOf } from "./error-ids";
 import { toTRPCError } from "./error-mapping";
 
@@ -61,8 +62,22 @@ const withinDeadline = t.middleware(async ({ ctx, type, next }) => {
   }
 });
 
+/**
+ * Queries and mutations over a WebSocket hold in-flight slots (the socket's and its address's)
+ * until answered; over HTTP the request handler holds the address's slot.
+ */
+const withinCallLimits = t.middleware(async ({ ctx, type, next }) => {
+  if (!ctx.connection || type === "subscription") return next();
+  const release = holdCallSlots(ctx, ctx.connection);
+  try {
+    return await next();
+  } finally {
+    release();
+  }
+});
+
 export const createTRPCRouter = t.router;
-export const publicProcedure = t.procedure.use(domainErrorsAsTRPC).use(withinDeadline);
+export const publicProcedure = t.procedure.use(domainErrorsAsTRPC).use(withinDeadline).use(withinCallLimits);
 
 const UNAUTHORIZED_MESSAGES = {
   missing: "Sign in: open the app in a browser for a session, or send an API token (Authorization: Bearer …)",

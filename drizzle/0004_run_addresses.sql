@@ -1,0 +1,3 @@
+ALTER TABLE "runs" ADD COLUMN "created_by_address" text;--> statement-breakpoint
+CREATE INDEX "runs_address_created_at_idx" ON "runs" USING btree ("created_by_address","created_at") WHERE "runs"."created_by_address" is not null;--> statement-breakpoint
+CREATE INDEX "runs_address_active_idx" ON "runs" USING btree ("created_by_address") WHERE "runs"."created_by_address" is not null and "runs"."status" in ('queued', 'running');
