@@ -49,6 +49,8 @@ const env: NodeJS.ProcessEnv = {
   LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
   // Runs still in flight when the suite ends are not waited for.
   SHUTDOWN_GRACE_MS: "0",
+  // Every browser context of the suite is a new session from 127.0.0.1; the limit has its own tests.
+  NEW_SESSIONS_PER_MINUTE_PER_ADDRESS: "10000",
 };
 delete env.DATABASE_URL;
 delete env.PGLITE_DATA_DIR;
