@@ -40,7 +40,7 @@ describe("fair scheduling across owners", () => {
     try {
       await applyMigrations(handle);
       const log = new EventLog(handle.db, { outbox: { wake() {} }, metrics: { eventAppended() {} } });
-      const start = (ownerId: string) => log.start({ ownerId, appPath: "/", stepDelayMs: 0 });
+      const start = async (ownerId: string) => (await log.start({ ownerId, appPath: "/", stepDelayMs: 0 }))!;
       const a = [await start("a"), await start("a"), await start("a")];
       const b = await start("b");
       const c = await start("c");

@@ -2,6 +2,7 @@ import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, typ
 import WebSocket from "ws";
 import type { AppRouter } from "../server/routers/_app";
 import { TRPC_PATH } from "../shared/api";
+import { requestKeyLink, retryWhenUnavailable } from "./start-retries";
 
 export type { AppRouter } from "../server/routers/_app";
 export type { RunEvent } from "../server/events/types";
@@ -65,6 +66,8 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
   });
   const trpc = createTRPCClient<AppRouter>({
     links: [
+      requestKeyLink,
+      retryWhenUnavailable,
       splitLink({
         condition: (op) => op.type === "subscription",
         true: wsLink({ client: wsClient }),

@@ -27,6 +27,10 @@ export const runs = pgTable(
     // The client address an anonymous owner started the run from (null for token owners): anonymous
     // owners cost nothing to create, so their start limits count per address across all of them.
     createdByAddress: text("created_by_address"),
+    // run.start's requestKey: a retried start with the same key returns this run instead of a new
+    // one; the fingerprint (a hash of the start's input) tells a retry from a different request.
+    requestKey: text("request_key"),
+    requestFingerprint: text("request_fingerprint"),
     status: text("status", { enum: RUN_STATUSES }).notNull().default("queued"),
     appPath: text("app_path").notNull(),
     stepDelayMs: integer("step_delay_ms").notNull(),
@@ -51,6 +55,13 @@ export const runs = pgTable(
     index("runs_address_active_idx")
       .on(t.createdByAddress)
       .where(sql`${t.createdByAddress} is not null and ${t.status} in ('queued', 'running')`),
+    uniqueIndex("runs_owner_request_key_key")
+      .on(t.ownerId, t.requestKey)
+      .where(sql`${t.requestKey} is not null`),
+    // Retention deletes finished runs oldest first.
+    index("runs_finished_at_idx")
+      .on(t.finishedAt)
+      .where(sql`${t.finishedAt} is not null`),
     index("runs_queued_idx")
       .on(t.createdAt)
       .where(sql`${t.status} = 'queued'`),

@@ -11,6 +11,9 @@ export class RunNotFoundError extends Error {
 /** A request the caller must change before retrying (a bad cursor, a fromSeq past the end). */
 export class InvalidRequestError extends Error {}
 
+/** The request contradicts what already exists (a request key reused with another input). */
+export class ConflictError extends Error {}
+
 /** The caller is over a limit; retrying after `retryAfterMs` (when known) may succeed. */
 export class LimitExceededError extends Error {
   constructor(

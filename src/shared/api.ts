@@ -10,3 +10,6 @@ export const RUN_START_DEFAULTS = { appPath: "/", stepDelayMs: 500 } as const;
 export const RUN_START_LIMITS = { appPathMaxLength: 512, stepDelayMsMax: 60_000 } as const;
 /** `run.list` page size: default and bounds. */
 export const RUN_LIST_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
+
+/** `run.start`'s optional requestKey: 1–128 of these characters, unique per owner. */
+export const REQUEST_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;

@@ -9,20 +9,25 @@ export interface NewRun {
   stepDelayMs: number;
   /** The client address an anonymous owner starts it from; null for token owners. */
   createdByAddress?: string | null;
+  /** The caller's key for this start (retries reuse it) and a hash of its input. */
+  request?: { key: string; fingerprint: string } | null;
 }
 
 /**
  * Creates a queued run and its RunStarted (seq 1), and notifies every instance's executor that
  * there is work. One statement (one round trip): the run, its first event and outbox row are
  * data-modifying CTEs of the same query. Callers go through EventLog, which publishes the event.
+ * Null when the owner already has a run with this request key (nothing is written then).
  */
-export async function createRun(db: Db, run: NewRun): Promise<{ id: string; createdAt: Date }> {
+export async function createRun(db: Db, run: NewRun): Promise<{ id: string; createdAt: Date } | null> {
   const ts = Date.now();
   const [created] = await queryRows<{ id: string; created_ms: number }>(
     db,
     sql`with run as (
-          insert into runs (owner_id, created_by_address, app_path, step_delay_ms, last_seq)
-          values (${run.ownerId}, ${run.createdByAddress ?? null}, ${run.appPath}, ${run.stepDelayMs}, 1)
+          insert into runs (owner_id, created_by_address, request_key, request_fingerprint, app_path, step_delay_ms, last_seq)
+          values (${run.ownerId}, ${run.createdByAddress ?? null}, ${run.request?.key ?? null},
+                  ${run.request?.fingerprint ?? null}, ${run.appPath}, ${run.stepDelayMs}, 1)
+          on conflict (owner_id, request_key) where request_key is not null do nothing
           returning id, created_at
         ), event as (
           insert into run_events (run_id, seq, ts, type, source)
@@ -36,5 +41,5 @@ export async function createRun(db: Db, run: NewRun): Promise<{ id: string; crea
         select id, (extract(epoch from created_at) * 1000)::float8 as created_ms, (select count(*) from queued) as notified
         from run`,
   );
-  return { id: created!.id, createdAt: new Date(created!.created_ms) };
+  return created ? { id: created.id, createdAt: new Date(created.created_ms) } : null;
 }

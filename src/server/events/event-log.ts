@@ -22,16 +22,17 @@ export class EventLog {
 
   /**
    * Creates a queued run with its RunStarted. `admit` runs first in the same transaction (e.g. a
-   * limit check that holds a lock) and may throw to refuse the run.
+   * limit check that holds a lock) and may throw to refuse the run. Null when the owner already
+   * has a run with the same request key: nothing was written.
    */
-  async start(run: NewRun, admit?: (tx: Db) => Promise<void>): Promise<{ id: string; createdAt: Date }> {
+  async start(run: NewRun, admit?: (tx: Db) => Promise<void>): Promise<{ id: string; createdAt: Date } | null> {
     const created = admit
       ? await this.db.transaction(async (tx) => {
           await admit(tx);
           return createRun(tx, run);
         })
       : await createRun(this.db, run);
-    this.appended();
+    if (created) this.appended();
     return created;
   }
 

@@ -1,6 +1,6 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
-import { RUN_LIST_LIMITS, RUN_START_DEFAULTS, RUN_START_LIMITS } from "../../shared/api";
+import { REQUEST_KEY_PATTERN, RUN_LIST_LIMITS, RUN_START_DEFAULTS, RUN_START_LIMITS } from "../../shared/api";
 import { isAnonymousOwner } from "../auth/session-cookie";
 import { streamActivity } from "../delivery/activity";
 import { streamRunEvents } from "../delivery/stream";
@@ -24,6 +24,11 @@ export const runRouter = createTRPCRouter({
         .object({
           appPath: z.string().min(1).max(RUN_START_LIMITS.appPathMaxLength).optional(),
           stepDelayMs: z.number().int().min(0).max(RUN_START_LIMITS.stepDelayMsMax).optional(),
+          // A retry with the same key returns the same run instead of starting another.
+          requestKey: z
+            .string()
+            .regex(REQUEST_KEY_PATTERN, "must be 1-128 characters of A-Z a-z 0-9 _ . : -")
+            .optional(),
         })
         .optional(),
     )
@@ -36,6 +41,7 @@ export const runRouter = createTRPCRouter({
           appPath: input?.appPath ?? RUN_START_DEFAULTS.appPath,
           stepDelayMs: input?.stepDelayMs ?? RUN_START_DEFAULTS.stepDelayMs,
           createdByAddress: isAnonymousOwner(ctx.ownerId) ? ctx.clientAddress : null,
+          requestKey: input?.requestKey,
         },
         runLimits,
       );

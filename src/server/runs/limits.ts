@@ -42,9 +42,16 @@ const ADDRESS_LOCK_SPACE = 1_001;
  * calls and instances. The global queue cap is a bound, not exact: concurrent starts may pass it
  * by a few.
  */
-export async function admitRun(tx: Db, starter: Starter, limits: RunLimits): Promise<void> {
+export async function admitRun(
+  tx: Db,
+  starter: Starter,
+  limits: RunLimits,
+  /** Under the owner's lock: true when this start repeats an earlier one, which no limit refuses. */
+  isRetry?: () => Promise<boolean>,
+): Promise<void> {
   const { owner, anonymousPerAddress } = limits;
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${starter.ownerId}))`);
+  if (await isRetry?.()) return;
   const ownerRuns = eq(runs.ownerId, starter.ownerId);
   if ((await countActive(tx, ownerRuns)) >= owner.activeRunsPerOwner) {
     throw new LimitExceededError(

@@ -4,8 +4,8 @@ import { queryRows } from "../../db/query";
 
 /**
  * Deletes up to `batch` runs that finished more than `olderThanDays` days ago, with their events
- * and outbox rows (the foreign keys cascade). Only finished runs: nothing queued or running is
- * ever purged. A purged run is NOT_FOUND everywhere, as if it never existed.
+ * and outbox rows (the foreign keys cascade). Only finished runs (finished_at is set exactly when
+ * a run is terminal): nothing queued or running is ever purged. A purged run is NOT_FOUND everywhere, as if it never existed.
  */
 export async function purgeFinishedRuns(db: Db, olderThanDays: number, batch: number): Promise<number> {
   const [row] = await queryRows<{ purged: number }>(
@@ -13,8 +13,7 @@ export async function purgeFinishedRuns(db: Db, olderThanDays: number, batch: nu
     sql`with purged as (
           delete from runs where id = any(array(
             select id from runs
-            where status in ('succeeded', 'failed', 'cancelled')
-              and finished_at < now() - ${olderThanDays} * interval '1 day'
+            where finished_at < now() - ${olderThanDays} * interval '1 day'
             order by finished_at limit ${batch} for update skip locked
           ))
           returning 1

@@ -1,16 +1,36 @@
+import { createHash } from "node:crypto";
+import { and, eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { runs } from "../../db/schema";
+import { ConflictError } from "../errors";
 import type { EventLog } from "../events/event-log";
 import type { NewRun } from "../events/create-run";
 import { admitRun, type RunLimits } from "./limits";
-import type { Run } from "./types";
+import { toRun, type Run } from "./types";
+
+export type StartRequest = Omit<NewRun, "request"> & {
+  /** The caller's key for this start: a retry with the same key returns the same run. */
+  requestKey?: string | undefined;
+};
 
 /**
  * Starts a run for its owner unless a limit refuses it (LimitExceededError): the owner's, the
  * client address's when the owner is anonymous (`createdByAddress`), or the queue's. The run is
  * queued with its RunStarted; executors are notified by the database and claim it.
+ *
+ * With a requestKey the start is idempotent per owner: a retry (even one racing the first call)
+ * returns the run the key created, whatever limits say now; the same key with a different input
+ * is a ConflictError.
  */
-export async function startRun(eventLog: EventLog, run: NewRun, limits: RunLimits): Promise<Run> {
+export async function startRun(eventLog: EventLog, start: StartRequest, limits: RunLimits): Promise<Run> {
+  const { requestKey, ...run } = start;
+  const request = requestKey ? { key: requestKey, fingerprint: fingerprintOf(run) } : null;
   const starter = { ownerId: run.ownerId, anonymousAddress: run.createdByAddress ?? null };
-  const created = await eventLog.start(run, (tx) => admitRun(tx, starter, limits));
+  const created = await eventLog.start({ ...run, request }, async (tx) => {
+    // admitRun takes the owner's lock first, so a racing retry waits here and then sees the run.
+    await admitRun(tx, starter, limits, request ? () => hasRequestKey(tx, run.ownerId, request.key) : undefined);
+  });
+  if (!created) return runOfRequest(eventLog.db, run.ownerId, request!);
   return {
     id: created.id,
     status: "queued",
@@ -21,4 +41,31 @@ export async function startRun(eventLog: EventLog, run: NewRun, limits: RunLimit
     startedAt: null,
     finishedAt: null,
   };
+}
+
+/** What makes two starts the same request: their input, as the run will use it. */
+function fingerprintOf(run: Pick<NewRun, "appPath" | "stepDelayMs">): string {
+  return createHash("sha256")
+    .update(JSON.stringify([run.appPath, run.stepDelayMs]))
+    .digest("base64url");
+}
+
+async function hasRequestKey(db: Db, ownerId: string, key: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.ownerId, ownerId), eq(runs.requestKey, key)));
+  return row !== undefined;
+}
+
+async function runOfRequest(db: Db, ownerId: string, request: { key: string; fingerprint: string }): Promise<Run> {
+  const [row] = await db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.ownerId, ownerId), eq(runs.requestKey, request.key)));
+  if (!row) throw new Error(`run of request key ${request.key} vanished`);
+  if (row.requestFingerprint !== request.fingerprint) {
+    throw new ConflictError(`requestKey ${request.key} was already used for a run with a different input`);
+  }
+  return toRun(row);
 }

@@ -1,6 +1,12 @@
 import { TRPCError } from "@trpc/server";
 import { isDatabaseUnavailable } from "../../db/errors";
-import { DeadlineExceededError, InvalidRequestError, LimitExceededError, RunNotFoundError } from "../errors";
+import {
+  ConflictError,
+  DeadlineExceededError,
+  InvalidRequestError,
+  LimitExceededError,
+  RunNotFoundError,
+} from "../errors";
 
 /**
  * The one place domain errors become tRPC errors. Unknown errors stay internal (500); a database
@@ -16,6 +22,7 @@ export function toTRPCError(error: unknown): TRPCError {
 
 function mapCause(cause: unknown, wrapper: TRPCError | null): TRPCError {
   if (cause instanceof RunNotFoundError) return new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
+  if (cause instanceof ConflictError) return new TRPCError({ code: "CONFLICT", message: cause.message, cause });
   if (cause instanceof InvalidRequestError)
     return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });
   if (cause instanceof LimitExceededError) {
