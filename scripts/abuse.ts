@@ -42,7 +42,10 @@ const selected = ATTACKS.filter((attack) => names.includes(attack.name));
 const log = (message: string) => process.stdout.write(`[abuse ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 // The server of the current phase (a cast, so the loop below does not narrow it to null).
 let server = null as ServerUnderTest | null;
+let interrupted = false;
 process.once("SIGINT", () => {
+  interrupted = true;
+  log("interrupted: stopping the server and dropping its database");
   void (server?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
 });
 
@@ -109,24 +112,31 @@ async function freshServer(name: string): Promise<ServerUnderTest> {
   return server;
 }
 let fresh = true;
-for (const [name, attack] of [["baseline", null] as const, ...selected.map((a) => [a.name, a] as const)]) {
-  // What an attack set going (queued queries, buffers) may outlast it: the next one waits for the
-  // server to settle, and gets a fresh one if it does not.
-  if (!fresh && server && !(await server.settled(SETTLE_MS))) {
-    log(`the server had not settled ${SETTLE_MS / 1000} s after the last attack`);
-    fresh = true;
+try {
+  for (const [name, attack] of [["baseline", null] as const, ...selected.map((a) => [a.name, a] as const)]) {
+    // What an attack set going (queued queries, buffers) may outlast it: the next one waits for the
+    // server to settle, and gets a fresh one if it does not.
+    if (!fresh && server && !(await server.settled(SETTLE_MS))) {
+      log(`the server had not settled ${SETTLE_MS / 1000} s after the last attack`);
+      fresh = true;
+    }
+    const target: ServerUnderTest = fresh || !server ? await freshServer(name) : server;
+    if (rows.length === 0) process.stdout.write(`\n${textHeader()}\n`);
+    const row: Row = await play(target, name, attack).catch(async (error: unknown) => {
+      if (fresh) throw error; // a fresh server that cannot serve the victim: the run itself failed
+      log(`${(error as Error).message}: playing ${name} again on a fresh server`);
+      return play(await freshServer(name), name, attack);
+    });
+    rows.push(row);
+    process.stdout.write(`${textRow(row)}\n`);
+    // An attack that overran may still hold sockets: they end with its server.
+    fresh = args["fresh-server-per-attack"] || row.alive !== "yes" || row.overran || attack?.leavesRunsBehind === true;
   }
-  const target: ServerUnderTest = fresh || !server ? await freshServer(name) : server;
-  if (rows.length === 0) process.stdout.write(`\n${textHeader()}\n`);
-  const row: Row = await play(target, name, attack).catch(async (error: unknown) => {
-    if (fresh) throw error; // a fresh server that cannot serve the victim: the run itself failed
-    log(`${(error as Error).message}: playing ${name} again on a fresh server`);
-    return play(await freshServer(name), name, attack);
-  });
-  rows.push(row);
-  process.stdout.write(`${textRow(row)}\n`);
-  // An attack that overran may still hold sockets: they end with its server.
-  fresh = args["fresh-server-per-attack"] || row.alive !== "yes" || row.overran || attack?.leavesRunsBehind === true;
+} catch (error) {
+  if (interrupted) await new Promise(() => {}); // the SIGINT handler cleans up and exits
+  log(`the abuse run failed: ${(error as Error).stack ?? String(error)}`);
+  await server?.stop();
+  process.exit(1);
 }
 await server?.stop();
 process.stdout.write(`\n${markdownTable(rows)}\n\n`);

@@ -43,6 +43,7 @@ export interface ServerUnderTest {
   output(from: number): string[];
   /** What the server printed (warnings, errors, uncaught exceptions), by message. */
   logCounts(): Map<string, number>;
+  /** Stops the process (SIGTERM, then SIGKILL after 5 s) and drops its database; once. */
   stop(): Promise<void>;
 }
 
@@ -81,7 +82,9 @@ export async function startServer(victimOwner: string): Promise<ServerUnderTest>
   const agent = boundedAgent(2);
   const url = `http://${LOOPBACK}:${port}`;
 
-  const stop = async () => {
+  let stopping: Promise<void> | null = null;
+  const stop = () => (stopping ??= stopNow());
+  const stopNow = async () => {
     agent.destroy();
     if (running()) child.kill("SIGTERM");
     await Promise.race([exited, sleep(5_000)]);
