@@ -8,29 +8,19 @@ import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
+import { createFreshDatabase } from "../test/support/fresh-database";
 
-interface FreshDatabase {
+interface ServerDatabase {
   env: Record<string, string>;
   remove(): Promise<void>;
 }
 
-async function freshPostgres(adminUrl: string): Promise<FreshDatabase> {
-  const name = `live_runs_e2e_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    env: { DATABASE_URL: url.toString() },
-    async remove() {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    },
-  };
+async function freshPostgres(adminUrl: string): Promise<ServerDatabase> {
+  const fresh = await createFreshDatabase(adminUrl, "live_runs_e2e");
+  return { env: { DATABASE_URL: fresh.url }, remove: () => fresh.drop() };
 }
 
-function freshPglite(): FreshDatabase {
+function freshPglite(): ServerDatabase {
   const dataDir = mkdtempSync(join(tmpdir(), "live-runs-e2e-"));
   return {
     env: { PGLITE_DATA_DIR: dataDir },

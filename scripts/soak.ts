@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
 import type { RunEvent } from "../src/client";
 import { runEvents } from "../src/db/schema";
-import { FAST_LEASES, spawnServer, type ServerProcess } from "../test/support/server-process";
+import { FAST_LEASES, spawnTestServer, type TestServerProcess } from "../test/support/server-process";
 import { createTestDatabase } from "../test/support/test-database";
 
 const { values: args } = parseArgs({
@@ -24,7 +24,7 @@ process.env.TEST_DATABASE_URL ??= "postgres://postgres@127.0.0.1:5432/postgres";
 interface Watch {
   runId: string;
   received: RunEvent[];
-  server: ServerProcess;
+  server: TestServerProcess;
   done: boolean;
   unsubscribe: () => void;
 }
@@ -32,10 +32,10 @@ interface Watch {
 const log = (message: string) => process.stdout.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const database = await createTestDatabase("postgres");
 const inspect = database.open();
-const live: ServerProcess[] = [];
+const live: TestServerProcess[] = [];
 const spawn = async () => {
   // One owner starts every run, far faster than the per-owner limits allow a person to.
-  const server = await spawnServer(database.url!, {
+  const server = await spawnTestServer(database.url!, {
     ...FAST_LEASES,
     RUN_STARTS_PER_MINUTE: "1000000",
     ACTIVE_RUNS_PER_OWNER: "1000000",
@@ -47,7 +47,7 @@ await Promise.all(Array.from({ length: Number(args.instances) }, spawn));
 const pick = () => live[Math.floor(Math.random() * live.length)]!;
 
 const watches: Watch[] = [];
-function watch(runId: string, server: ServerProcess, fromSeq: number, received: RunEvent[] = []): Watch {
+function watch(runId: string, server: TestServerProcess, fromSeq: number, received: RunEvent[] = []): Watch {
   const entry: Watch = { runId, received, server, done: false, unsubscribe: () => {} };
   const subscription = server.client().trpc.run.events.subscribe(
     { runId, fromSeq },

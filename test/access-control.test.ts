@@ -1,11 +1,11 @@
 import { TRPCClientError } from "@trpc/client";
-import WebSocket from "ws";
 import { describe, expect, it } from "vitest";
 import type { AppRouter } from "../src/client";
 import { revokeApiToken, listApiTokens } from "../src/server/auth/api-tokens";
 import { SESSION_COOKIE, SessionCookies } from "../src/server/auth/session-cookie";
 import { awaitEvents, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
+import { openRawSocket, rawHttpStatus, rawSocketQuery, sessionCookie } from "./support/raw-trpc";
 
 const api = useTestServer();
 const limited = useTestServer({ ownerLimits: { activeRunsPerOwner: 2, startsPerMinute: 5 } });
@@ -21,13 +21,7 @@ async function codeOf(call: () => Promise<unknown>): Promise<string> {
 }
 const streamCode = async (stream: AsyncIterable<unknown>) => codeOf(() => awaitStreamCompletion(stream as never));
 
-/** Raw HTTP call to a procedure with the given headers; returns the status. */
-async function statusOf(path: string, headers: Record<string, string>, input: unknown = {}) {
-  const url = `${api().server.url}/api/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`;
-  const response = await fetch(url, { headers });
-  await response.arrayBuffer();
-  return response.status;
-}
+const statusOf = (path: string, headers: Record<string, string>) => rawHttpStatus(api().server.url, path, headers);
 
 describe("owners", () => {
   it("nobody sees, watches or cancels someone else's run, and it is answered as if it did not exist", async () => {
@@ -100,15 +94,15 @@ describe("owners", () => {
       expect(await statusOf("run.list", { cookie: `${SESSION_COOKIE}=${value}` }), value).toBe(401);
     }
     // Over WebSocket the socket opens, and every call on it is refused.
-    const replies = await wsCall({ cookie: `${SESSION_COOKIE}=${forged}` });
+    const replies = await rawSocketQuery(api().server.url, { cookie: `${SESSION_COOKIE}=${forged}` });
     expect(replies).toContain("UNAUTHORIZED");
   });
 
   it("a WebSocket or HTTP call from another origin is refused; the server's own origin is not", async () => {
     const { host } = new URL(api().server.url);
-    const cookie = `${SESSION_COOKIE}=${api().server.services.auth.sessions.issue().value}`;
-    await expect(openSocket({ cookie, origin: "http://evil.example" })).rejects.toThrow(/403/);
-    const same = await openSocket({ cookie, origin: `http://${host}` });
+    const cookie = sessionCookie(api());
+    await expect(openRawSocket(api().server.url, { cookie, origin: "http://evil.example" })).rejects.toThrow(/403/);
+    const same = await openRawSocket(api().server.url, { cookie, origin: `http://${host}` });
     same.close();
     expect(await statusOf("run.list", { cookie, origin: "http://evil.example" })).toBe(403);
     expect(await statusOf("run.list", { cookie, origin: `http://${host}` })).toBe(200);
@@ -145,25 +139,3 @@ describe("abuse limits", () => {
     expect(codes).toEqual(["OK", "OK", "OK", "OK", "OK", "TOO_MANY_REQUESTS"]);
   });
 });
-
-function openSocket(headers: Record<string, string>): Promise<WebSocket> {
-  const url = `${api().server.url.replace("http", "ws")}/api/trpc`;
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers });
-    socket.once("open", () => resolve(socket));
-    socket.once("unexpected-response", (_req, res) => reject(new Error(`handshake refused: ${res.statusCode}`)));
-    socket.once("error", reject);
-  });
-}
-
-/** Sends one run.list query over a raw WebSocket and returns the reply text. */
-async function wsCall(headers: Record<string, string>): Promise<string> {
-  const socket = await openSocket(headers);
-  const reply = new Promise<string>((resolve) =>
-    socket.once("message", (data) => resolve(Buffer.isBuffer(data) ? data.toString("utf8") : "")),
-  );
-  socket.send(JSON.stringify({ id: 1, method: "query", params: { path: "run.list", input: {} } }));
-  const text = await reply;
-  socket.close();
-  return text;
-}

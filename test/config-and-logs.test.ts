@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseEnv } from "../src/env";
 import { awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { runTs } from "./support/run-command";
-import { spawnServer } from "./support/server-process";
+import { spawnTestServer } from "./support/server-process";
 import { createTestDatabase } from "./support/test-database";
 
 describe("configuration", () => {
@@ -33,7 +33,7 @@ describe("configuration", () => {
 describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("logs", () => {
   /** Runs one run on a lone instance at `level` and returns that instance's log entries for it. */
   async function logsOfOneRun(databaseUrl: string, level: string) {
-    const server = await spawnServer(databaseUrl, { LOG_LEVEL: level });
+    const server = await spawnTestServer(databaseUrl, { LOG_LEVEL: level });
     try {
       const { trpc } = server.client();
       const run = await trpc.run.start.mutate({ stepDelayMs: 0 });

@@ -2,7 +2,7 @@ import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awaitCondition, awaitEvents, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { range, seqs } from "./support/fixture";
-import { spawnServer, type ServerProcess } from "./support/server-process";
+import { spawnTestServer, type TestServerProcess } from "./support/server-process";
 import { startTcpProxy } from "./support/tcp-proxy";
 import { createTestDatabase, type TestDatabase } from "./support/test-database";
 
@@ -11,7 +11,7 @@ const hasPostgres = Boolean(process.env.TEST_DATABASE_URL);
 describe.runIf(hasPostgres)("the database goes away mid-stream", () => {
   let database: TestDatabase;
   let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
-  let server: ServerProcess;
+  let server: TestServerProcess;
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -19,7 +19,7 @@ describe.runIf(hasPostgres)("the database goes away mid-stream", () => {
     proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
     const viaProxy = new URL(direct);
     viaProxy.port = String(proxy.port);
-    server = await spawnServer(viaProxy.toString(), {
+    server = await spawnTestServer(viaProxy.toString(), {
       LISTENER_CHECK_MS: "300",
       HEARTBEAT_MS: "300",
       LEASE_MS: "10000",

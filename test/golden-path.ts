@@ -2,20 +2,9 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runOutbox } from "../src/db/schema";
 import { awaitOutboxFlush, awaitStreamCompletion, subscribeEvents } from "./support/await";
+import { CANONICAL_TIMELINE } from "./support/canonical-timeline";
 import { createTestDatabase, type TestDatabaseKind } from "./support/test-database";
 import { startTestServer, type TestServer } from "./support/test-server";
-
-export const CANONICAL_TIMELINE = [
-  { type: "RunStarted" },
-  { type: "NodeStarted", name: "EnsureDevice" },
-  { type: "DebugTrace", fn: "ensureDevice.check" },
-  { type: "NodeFinished", name: "EnsureDevice" },
-  ...["Warmup", "OpenApp", "Ping", "Teardown"].flatMap((name) => [
-    { type: "NodeStarted", name },
-    { type: "NodeFinished", name },
-  ]),
-  { type: "RunFinished", status: "succeeded" },
-];
 
 /** The golden path, run once against each database kind the product supports. */
 export function describeGoldenPath(kind?: TestDatabaseKind) {

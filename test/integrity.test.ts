@@ -8,7 +8,8 @@ import { awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { range, seqs, useTestServer } from "./support/fixture";
 
 const NODE_TIMEOUT_MS = 300;
-// Behaviour per app path, so each test picks how its run's second node behaves.
+// The second node's behaviour is chosen by the run's stepDelayMs: 1 throws, 2 overruns the node
+// timeout while ignoring its signal, anything else passes.
 const plan: PlanNode[] = [
   { name: "EnsureDevice", run: async (ctx) => ctx.trace("ensureDevice.check") },
   {

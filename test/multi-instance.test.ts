@@ -4,7 +4,7 @@ import type { Database } from "../src/db/client";
 import { runOutbox, runs } from "../src/db/schema";
 import { awaitCondition, awaitEvents, awaitOutboxFlush, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { range, seqs } from "./support/fixture";
-import { FAST_LEASES, spawnServer, type ServerProcess } from "./support/server-process";
+import { FAST_LEASES, spawnTestServer, type TestServerProcess } from "./support/server-process";
 import { createTestDatabase, type TestDatabase } from "./support/test-database";
 
 // Several server processes need one shared Postgres; PGlite is single-process.
@@ -13,11 +13,11 @@ const hasPostgres = Boolean(process.env.TEST_DATABASE_URL);
 describe.runIf(hasPostgres)("several instances on one Postgres", () => {
   let database: TestDatabase;
   let inspect: Database;
-  let a: ServerProcess;
-  let b: ServerProcess;
-  const spawned: ServerProcess[] = [];
+  let a: TestServerProcess;
+  let b: TestServerProcess;
+  const spawned: TestServerProcess[] = [];
   const spawn = async () => {
-    const server = await spawnServer(database.url!, FAST_LEASES);
+    const server = await spawnTestServer(database.url!, FAST_LEASES);
     spawned.push(server);
     return server;
   };

@@ -8,7 +8,7 @@ import { createApiToken, revokeApiToken } from "../src/server/auth/api-tokens";
 import { SESSION_COOKIE } from "../src/server/auth/session-cookie";
 import { awaitCondition, awaitEvents, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
-import { spawnServer, type ServerProcess } from "./support/server-process";
+import { spawnTestServer, type TestServerProcess } from "./support/server-process";
 import { startTcpProxy } from "./support/tcp-proxy";
 import { createTestDatabase, type TestDatabase } from "./support/test-database";
 import { codeOf, socketClient } from "./support/ws-client";
@@ -136,14 +136,14 @@ function subscribeActivity(trpc: ReturnType<typeof socketClient>["trpc"]) {
 describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the re-check during a database outage", () => {
   let database: TestDatabase;
   let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
-  let server: ServerProcess;
+  let server: TestServerProcess;
   beforeAll(async () => {
     database = await createTestDatabase();
     const direct = new URL(database.url!);
     proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
     const viaProxy = new URL(direct);
     viaProxy.port = String(proxy.port);
-    server = await spawnServer(viaProxy.toString(), { LISTENER_CHECK_MS: "300", LEASE_MS: "60000" });
+    server = await spawnTestServer(viaProxy.toString(), { LISTENER_CHECK_MS: "300", LEASE_MS: "60000" });
   }, 60_000);
   afterAll(async () => {
     await server?.stop();

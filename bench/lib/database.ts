@@ -1,8 +1,8 @@
-import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { openDatabase } from "../../src/db/client";
 import { applyMigrations } from "../../src/db/migrate";
 import { createApiToken } from "../../src/server/auth/api-tokens";
+import { createFreshDatabase } from "../../test/support/fresh-database";
 
 export interface BenchDatabase {
   url: string;
@@ -13,25 +13,20 @@ export interface BenchDatabase {
 
 /** A fresh, migrated database on the admin URL's server; dropped by `drop()`. */
 export async function createBenchDatabase(adminUrl: string, label: string): Promise<BenchDatabase> {
-  const name = `live_runs_bench_${label}_${randomBytes(3).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const database = openDatabase({ kind: "postgres", url: url.toString(), poolMax: 1 });
+  const fresh = await createFreshDatabase(adminUrl, `live_runs_bench_${label}`);
+  const database = openDatabase({ kind: "postgres", url: fresh.url, poolMax: 1 });
   try {
     await applyMigrations(database);
   } finally {
     await database.close();
   }
-  const sql = postgres(url.toString(), { max: 2, onnotice: () => {} });
+  const sql = postgres(fresh.url, { max: 2, onnotice: () => {} });
   return {
-    url: url.toString(),
+    url: fresh.url,
     sql,
     async drop() {
       await sql.end({ timeout: 5 });
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
+      await fresh.drop();
     },
   };
 }

@@ -1,17 +1,15 @@
-import { fork, spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { fork, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { spawnServer, type ServerProcess } from "../../test/support/spawn-server";
 import type { ParentMessage, WorkerMessage } from "./protocol";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const tsxImport = ["--import", "tsx"];
-// Production requires a configured session secret; every server of one bench run shares it.
-const sessionSecret = process.env.SESSION_SECRET ?? randomBytes(32).toString("base64url");
 
-// Every process the bench starts, so that a failure or Ctrl-C never leaves one behind.
+// Every worker the bench forks, so that a failure or Ctrl-C never leaves one behind (spawnServer
+// does the same for the servers).
 const children = new Set<ChildProcess>();
 
 export function killChildren(): void {
@@ -30,26 +28,6 @@ function track(child: ChildProcess): ChildProcess {
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
-}
-
-async function stopChild(child: ChildProcess, timeoutMs: number): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-  await exited(child);
-  clearTimeout(timer);
-}
-
-/** Resident set size of a process in bytes (Linux /proc). */
-export function rssBytes(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (!match) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(match[1]) * 1024;
 }
 
 /** CPU time (user + system) consumed so far by these processes, in seconds; gone processes count 0. */
@@ -83,16 +61,12 @@ export async function freePort(): Promise<number> {
   throw new Error("no free port in 3300-3399");
 }
 
-export interface ApiServer {
-  pid: number;
-  url: string;
-  rss(): number;
-  stop(): Promise<void>;
-}
+export type ApiServer = ServerProcess;
 
 /**
  * Starts an API-only live runs server (`src/server/main.ts`, or a bench variant of it) in its own
- * process and resolves once it listens.
+ * process on a port of the bench's range, and resolves once it is ready. Its warnings and errors
+ * are copied to this process's stderr.
  */
 export async function startApiServer(options: {
   databaseUrl: string;
@@ -101,51 +75,7 @@ export async function startApiServer(options: {
   /** The server's entry module; the real one unless a bench variant is given. */
   entry?: string;
 }): Promise<ApiServer> {
-  const port = await freePort();
-  const entry = options.entry ?? "src/server/main.ts";
-  const child = track(
-    spawn(process.execPath, [...tsxImport, ...(options.nodeArgs ?? []), entry], {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        NODE_ENV: "production",
-        SESSION_SECRET: sessionSecret,
-        SERVE_PAGES: "false",
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        DATABASE_URL: options.databaseUrl,
-        LOG_LEVEL: "info",
-        ...options.env,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    }),
-  );
-  child.stderr!.pipe(process.stderr);
-  await new Promise<void>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    const onExit = (code: number | null) => reject(new Error(`${entry} exited with ${code} before listening`));
-    child.once("exit", onExit);
-    lines.on("line", (line) => {
-      let entryLog: { level?: number; msg?: string };
-      try {
-        entryLog = JSON.parse(line) as { level?: number; msg?: string };
-      } catch {
-        process.stderr.write(`[server] ${line}\n`);
-        return;
-      }
-      if (entryLog.msg === "live runs server listening") {
-        child.off("exit", onExit);
-        resolve();
-      } else if ((entryLog.level ?? 0) >= 40) process.stderr.write(`[server] ${line}\n`);
-    });
-  });
-  const pid = child.pid!;
-  return {
-    pid,
-    url: `http://127.0.0.1:${port}`,
-    rss: () => rssBytes(pid),
-    stop: () => stopChild(child, 15_000),
-  };
+  return spawnServer({ ...options, port: await freePort(), logs: "echo-warnings", readyTimeoutMs: 120_000 });
 }
 
 export interface Worker<TResult> {

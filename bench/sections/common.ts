@@ -1,3 +1,4 @@
+import { CANONICAL_STEPS } from "../../src/shared/canonical-plan";
 import type { BenchOptions } from "../lib/options";
 import { startApiServer, type ApiServer } from "../lib/processes";
 
@@ -17,9 +18,8 @@ export function startOurServer(options: BenchOptions, databaseUrl: string, label
 
 /** The events of a successful canonical run, seq 1..13, as `run.events` yields them. */
 export function canonicalEvents(runId: string): Record<string, unknown>[] {
-  const nodes = ["EnsureDevice", "Warmup", "OpenApp", "Ping", "Teardown"];
   const events: Record<string, unknown>[] = [{ type: "RunStarted", source: "api" }];
-  for (const name of nodes) {
+  for (const name of CANONICAL_STEPS) {
     events.push({ type: "NodeStarted", source: "worker", name });
     if (name === "EnsureDevice") events.push({ type: "DebugTrace", source: "worker", fn: "ensureDevice.check" });
     events.push({ type: "NodeFinished", source: "worker", name });

@@ -1,4 +1,5 @@
 import type { PlanNode } from "../../src/server/executor/plan";
+import { CANONICAL_STEPS } from "../../src/shared/canonical-plan";
 
 /**
  * The canonical plan's node names, but each node waits until the test opens its gate, so a test
@@ -28,13 +29,10 @@ export function gatedPlan() {
     };
     await ticket();
   };
-  const plan: PlanNode[] = [
-    { name: "EnsureDevice", run: (ctx) => passThrough(ctx.signal, () => ctx.trace("ensureDevice.check")) },
-    ...["Warmup", "OpenApp", "Ping", "Teardown"].map((name) => ({
-      name,
-      run: (ctx: { signal: AbortSignal }) => passThrough(ctx.signal),
-    })),
-  ];
+  const plan: PlanNode[] = CANONICAL_STEPS.map((name) => ({
+    name,
+    run: (ctx) => passThrough(ctx.signal, name === "EnsureDevice" ? () => ctx.trace("ensureDevice.check") : undefined),
+  }));
   return {
     plan,
     /** Lets `count` more node executions finish. */

@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { execSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { openDatabase, type Database } from "../../src/db/client";
+import { createFreshDatabase } from "./fresh-database";
 
 export type TestDatabaseKind = "postgres" | "pglite";
 
@@ -42,24 +41,19 @@ export async function createTestDatabase(prefer?: TestDatabaseKind): Promise<Tes
 }
 
 async function freshDatabaseOn(adminUrl: string): Promise<TestDatabase> {
-  const name = `live_runs_test_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const fresh = await createFreshDatabase(adminUrl, "live_runs_test");
   const handles: Database[] = [];
   return {
     kind: "postgres",
-    url: url.toString(),
+    url: fresh.url,
     open() {
-      const handle = openDatabase({ kind: "postgres", url: url.toString(), poolMax: 10 });
+      const handle = openDatabase({ kind: "postgres", url: fresh.url, poolMax: 10 });
       handles.push(handle);
       return handle;
     },
     async drop() {
       await Promise.allSettled(handles.map((h) => h.close()));
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
+      await fresh.drop();
     },
   };
 }

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { NewEvent, RunEvent } from "../../src/server/events/types";
+import { canonicalPlan, type NodeContext, type PlanNode } from "../../src/server/executor/plan";
+import { runPlan, type Interruption } from "../../src/server/executor/run-plan";
+import { CANONICAL_TIMELINE } from "../support/canonical-timeline";
+
+type Appended = Omit<NewEvent, "source">;
+
+/** An in-memory append: records every event; from the `refuseFrom`-th append on it answers null. */
+function memoryAppend(refuseFrom = Infinity) {
+  const appended: Appended[] = [];
+  let calls = 0;
+  const append = (event: Appended): Promise<RunEvent | null> => {
+    calls += 1;
+    if (calls >= refuseFrom) return Promise.resolve(null);
+    appended.push(event);
+    return Promise.resolve({ runId: "run-1", seq: appended.length + 1, ts: 0, v: 1, source: "worker", ...event });
+  };
+  return { append, appended, calls: () => calls };
+}
+
+/** A node that waits until the test lets it finish; `started` resolves with its context. */
+function heldNode(name: string) {
+  let release!: () => void;
+  let started!: (ctx: NodeContext) => void;
+  const startedWith = new Promise<NodeContext>((resolve) => (started = resolve));
+  const node: PlanNode = {
+    name,
+    run: (ctx) => {
+      started(ctx);
+      return new Promise<void>((resolve) => (release = resolve));
+    },
+  };
+  return { node, started: startedWith, release: () => release() };
+}
+
+const quick = (name: string): PlanNode => ({ name, run: async () => {} });
+const names = (events: Appended[]) => events.map((e) => [e.type, e.name ?? e.fn ?? e.status].join(" "));
+
+function start(plan: readonly PlanNode[], options: { refuseFrom?: number; nodeTimeoutMs?: number } = {}) {
+  const log = memoryAppend(options.refuseFrom);
+  const controller = new AbortController();
+  const done = runPlan({
+    plan,
+    stepDelayMs: 0,
+    nodeTimeoutMs: options.nodeTimeoutMs ?? 10_000,
+    signal: controller.signal,
+    append: log.append,
+  });
+  return { ...log, done, interrupt: (reason: Interruption) => controller.abort(reason) };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("running a plan", () => {
+  it("the canonical plan appends the golden timeline and succeeds", async () => {
+    const run = start(canonicalPlan);
+    await run.done;
+    // RunStarted is run.start's to append; the plan appends the rest.
+    expect(run.appended).toEqual(CANONICAL_TIMELINE.slice(1));
+  });
+
+  it("a node that throws fails the run with error:<message>, and no later node starts", async () => {
+    const failing: PlanNode = { name: "Flaky", run: () => Promise.reject(new Error("device unplugged")) };
+    const run = start([quick("First"), failing, quick("Never")]);
+    await run.done;
+    expect(names(run.appended)).toEqual([
+      "NodeStarted First",
+      "NodeFinished First",
+      "NodeStarted Flaky",
+      "RunFinished failed",
+    ]);
+    expect(run.appended.at(-1)).toEqual({ type: "RunFinished", status: "failed", reason: "error:device unplugged" });
+  });
+
+  it("keeps the first 500 characters of a failure's message, and takes a thrown non-Error as text", async () => {
+    const long = start([{ name: "Long", run: () => Promise.reject(new Error("x".repeat(600))) }]);
+    await long.done;
+    expect(long.appended.at(-1)?.reason).toBe(`error:${"x".repeat(500)}`);
+
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a careless node may do
+    const odd = start([{ name: "Odd", run: () => Promise.reject("just a string") }]);
+    await odd.done;
+    expect(odd.appended.at(-1)).toEqual({ type: "RunFinished", status: "failed", reason: "error:just a string" });
+  });
+
+  it("a node past its timeout fails the run as timeout:<node>, even if it ignores its signal", async () => {
+    vi.useFakeTimers();
+    const slow = heldNode("Slow");
+    const run = start([slow.node, quick("Never")], { nodeTimeoutMs: 1_000 });
+    const ctx = await slow.started;
+
+    await vi.advanceTimersByTimeAsync(999);
+    expect(ctx.signal.aborted).toBe(false);
+    expect(names(run.appended)).toEqual(["NodeStarted Slow"]);
+
+    await vi.advanceTimersByTimeAsync(1);
+    await run.done;
+    expect(ctx.signal.aborted).toBe(true);
+    expect(run.appended).toEqual([
+      { type: "NodeStarted", name: "Slow" },
+      { type: "RunFinished", status: "failed", reason: "timeout:Slow" },
+    ]);
+  });
+
+  it.each([
+    ["user_cancelled", { status: "cancelled", reason: "user_cancelled" }],
+    ["executor_lost", { status: "failed", reason: "executor_lost" }],
+  ] as const)("interrupted mid-node (%s), the node is aborted and the run ends at once", async (reason, outcome) => {
+    const held = heldNode("Held");
+    const run = start([quick("First"), held.node, quick("Never")]);
+    const ctx = await held.started;
+    run.interrupt(reason);
+    // The node never returns by itself: the run ends without waiting for it.
+    await run.done;
+    expect(ctx.signal.aborted).toBe(true);
+    expect(ctx.signal.reason).toBe(reason);
+    expect(names(run.appended)).toEqual([
+      "NodeStarted First",
+      "NodeFinished First",
+      "NodeStarted Held",
+      `RunFinished ${outcome.status}`,
+    ]);
+    expect(run.appended.at(-1)).toEqual({ type: "RunFinished", ...outcome });
+    held.release();
+  });
+
+  it("interrupted between nodes, the next node never starts", async () => {
+    let interrupt: (reason: Interruption) => void = () => {};
+    const last: PlanNode = { name: "Last", run: () => Promise.resolve(interrupt("user_cancelled")) };
+    const run = start([last, quick("Never")]);
+    interrupt = run.interrupt;
+    await run.done;
+    expect(names(run.appended)).toEqual(["NodeStarted Last", "NodeFinished Last", "RunFinished cancelled"]);
+  });
+
+  it("stops at the first append that answers null (the run is no longer its to write)", async () => {
+    // 1 NodeStarted A, 2 NodeFinished A, 3 NodeStarted B: refused.
+    const refusedStart = start([quick("A"), quick("B"), quick("C")], { refuseFrom: 3 });
+    await refusedStart.done;
+    expect(names(refusedStart.appended)).toEqual(["NodeStarted A", "NodeFinished A"]);
+    expect(refusedStart.calls()).toBe(3);
+
+    // 1 NodeStarted A, 2 NodeFinished A: refused.
+    const refusedFinish = start([quick("A"), quick("B")], { refuseFrom: 2 });
+    await refusedFinish.done;
+    expect(names(refusedFinish.appended)).toEqual(["NodeStarted A"]);
+    expect(refusedFinish.calls()).toBe(2);
+  });
+});
