@@ -3,14 +3,20 @@ import type { AddressInfo } from "node:net";
 
 /**
  * A TCP proxy in front of Postgres that a test can take down and bring back: `down()` cuts every
- * open connection and refuses new ones, as a database restart or a network cut would.
+ * open connection and refuses new ones, as a network cut would; `restarting()` cuts them and then
+ * accepts new ones only to close them once they speak, as a database that is restarting does.
  */
 export async function startTcpProxy(target: { host: string; port: number }) {
   const sockets = new Set<net.Socket>();
-  let up = true;
+  let state: "up" | "down" | "restarting" = "up";
   const server = net.createServer((client) => {
-    if (!up) {
+    if (state === "down") {
       client.destroy();
+      return;
+    }
+    if (state === "restarting") {
+      client.once("data", () => client.destroy());
+      client.on("error", () => client.destroy());
       return;
     }
     const upstream = net.connect(target.port, target.host);
@@ -28,11 +34,15 @@ export async function startTcpProxy(target: { host: string; port: number }) {
   return {
     port: (server.address() as AddressInfo).port,
     down() {
-      up = false;
+      state = "down";
+      for (const socket of sockets) socket.destroy();
+    },
+    restarting() {
+      state = "restarting";
       for (const socket of sockets) socket.destroy();
     },
     up() {
-      up = true;
+      state = "up";
     },
     close: () =>
       new Promise<void>((resolve) => {
