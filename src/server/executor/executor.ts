@@ -3,6 +3,7 @@ import type { Database } from "../../db/client";
 import type { EventLog } from "../events/event-log";
 import type { Logger } from "../log";
 import { WakeLoop } from "../wake-loop";
+import { appendThroughOutages } from "./append-through-outages";
 import { claimQueuedRuns, renewLeases, takeExpiredLeases } from "./leases";
 import type { PlanNode } from "./plan";
 import { runPlan, type Interruption } from "./run-plan";
@@ -108,7 +109,7 @@ export class RunExecutor {
         slotsPerOwner,
         held: this.runsPerOwner(),
       });
-      for (const run of claimed) this.execute(run.id, run.ownerId, run.stepDelayMs);
+      for (const run of claimed) this.execute(run);
       if (claimed.length < free) return;
     }
   }
@@ -119,8 +120,11 @@ export class RunExecutor {
     return held;
   }
 
-  private execute(runId: string, ownerId: string, stepDelayMs: number): void {
-    const { eventLog, instanceId, plan, nodeTimeoutMs, log } = this.options;
+  private execute(run: { id: string; ownerId: string; stepDelayMs: number; lastSeq: number }): void {
+    const { eventLog, instanceId, plan, nodeTimeoutMs, leaseMs, log } = this.options;
+    const { id: runId, ownerId, stepDelayMs } = run;
+    // This executor is the run's only writer while it holds the lease: it knows the next seq.
+    let lastSeq = run.lastSeq;
     const controller = new AbortController();
     log.info({ runId, stepDelayMs }, "run claimed");
     const done = runPlan({
@@ -129,15 +133,13 @@ export class RunExecutor {
       nodeTimeoutMs,
       signal: controller.signal,
       append: async (event) => {
-        const appended = await eventLog.append(
-          runId,
-          { ...event, source: "worker" },
-          { status: "running", leaseOwner: instanceId },
-        );
+        const guard = { leaseOwner: instanceId, afterSeq: lastSeq };
+        const appended = await appendThroughOutages(eventLog, runId, { ...event, source: "worker" }, guard, leaseMs);
         if (!appended) {
           log.warn({ runId }, "run is no longer held by this instance; stopping it");
           return null;
         }
+        lastSeq = appended.seq;
         const fields = { runId, seq: appended.seq, type: appended.type };
         if (appended.type === "RunFinished")
           log.info({ ...fields, status: appended.status, reason: appended.reason }, "run finished");
@@ -145,7 +147,7 @@ export class RunExecutor {
         return appended;
       },
     })
-      // Unable to append (database unreachable): stop here; the lease lapses and a sweep ends the run executor_lost.
+      // Unable to append for as long as the lease lasts: stop here; a sweep ends the run executor_lost.
       .catch((error: unknown) => log.error({ err: error, runId }, "run execution stopped"))
       .finally(() => {
         this.active.delete(runId);

@@ -57,7 +57,7 @@ export async function claimQueuedRuns(
       leaseExpiresAt: expiresIn(lease.leaseMs),
     })
     .where(inArray(runs.id, claimable))
-    .returning({ id: runs.id, ownerId: runs.ownerId, stepDelayMs: runs.stepDelayMs });
+    .returning({ id: runs.id, ownerId: runs.ownerId, stepDelayMs: runs.stepDelayMs, lastSeq: runs.lastSeq });
 }
 
 /**
