@@ -7,13 +7,15 @@ import { useTestServer } from "./support/fixture";
 // Two active runs per owner, so the test can show a retry is answered even at the limit.
 const api = useTestServer({ ownerLimits: { startsPerMinute: 1_000, activeRunsPerOwner: 2 } });
 
+// Each test acts as an owner of its own, so one test's runs never count against another's limit.
+const ownClient = async () => api().client({ token: await api().tokenFor(`owner-${Math.random()}`) });
 const codeOf = (error: unknown) => (error instanceof TRPCClientError ? (error.data as { code?: string }).code : error);
 const runsWithKey = async (key: string) =>
   api().server.services.database.db.select({ id: runs.id }).from(runs).where(eq(runs.requestKey, key));
 
 describe("run.start with a requestKey", () => {
   it("a retry with the same key and input returns the same run, even when the owner is at its limit", async () => {
-    const { trpc } = api().client();
+    const { trpc } = await ownClient();
     const first = await trpc.run.start.mutate({ stepDelayMs: 60_000, requestKey: "order-17:attempt" });
     const other = await trpc.run.start.mutate({ stepDelayMs: 60_000 });
     // Two active runs now: a new start is refused, a retry of the first is not.
@@ -25,7 +27,7 @@ describe("run.start with a requestKey", () => {
   });
 
   it("concurrent starts with one key create one run and all return it", async () => {
-    const { trpc } = api().client();
+    const { trpc } = await ownClient();
     const started = await Promise.all(
       Array.from({ length: 8 }, () => trpc.run.start.mutate({ stepDelayMs: 0, requestKey: "racing-key" })),
     );
@@ -34,7 +36,7 @@ describe("run.start with a requestKey", () => {
   });
 
   it("the same key with a different input is CONFLICT, and nothing is written", async () => {
-    const { trpc } = api().client();
+    const { trpc } = await ownClient();
     await trpc.run.start.mutate({ appPath: "/a", stepDelayMs: 0, requestKey: "conflicting" });
     const error = await trpc.run.start
       .mutate({ appPath: "/b", stepDelayMs: 0, requestKey: "conflicting" })
@@ -44,7 +46,7 @@ describe("run.start with a requestKey", () => {
   });
 
   it("keys are per owner, and a malformed key is BAD_REQUEST", async () => {
-    const mine = api().client();
+    const mine = await ownClient();
     const theirs = api().client({ token: await api().tokenFor("someone-else") });
     const a = await mine.trpc.run.start.mutate({ stepDelayMs: 0, requestKey: "shared-name" });
     const b = await theirs.trpc.run.start.mutate({ stepDelayMs: 0, requestKey: "shared-name" });
@@ -57,7 +59,7 @@ describe("run.start with a requestKey", () => {
   });
 
   it("the typed client gives each start a key of its own", async () => {
-    const { trpc } = api().client();
+    const { trpc } = await ownClient();
     const [a, b] = await Promise.all([
       trpc.run.start.mutate({ stepDelayMs: 0 }),
       trpc.run.start.mutate({ stepDelayMs: 0 }),
