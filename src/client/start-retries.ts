@@ -15,7 +15,9 @@ export const requestKeyLink: TRPCLink<AppRouter> =
     next(op.path === "run.start" && op.type === "mutation" ? { ...op, input: withRequestKey(op.input) } : op);
 
 function withRequestKey(input: unknown): unknown {
-  const given = typeof input === "object" && input !== null ? (input as Record<string, unknown>) : {};
+  // Anything but an object (or nothing) goes as it is, for the server to refuse.
+  if (input !== undefined && (typeof input !== "object" || input === null || Array.isArray(input))) return input;
+  const given = (input ?? {}) as Record<string, unknown>;
   return given.requestKey === undefined ? { ...given, requestKey: globalThis.crypto.randomUUID() } : given;
 }
 
