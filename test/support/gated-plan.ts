@@ -1,4 +1,5 @@
-import type { PlanNode } from "../../src/server/executor/plan";
+import type { CanonicalInput } from "../../src/plans/canonical";
+import type { PlanNode } from "../../src/plans/types";
 
 /**
  * The canonical plan's node names, but each node waits until the test opens its gate, so a test
@@ -28,7 +29,7 @@ export function gatedPlan() {
     };
     await ticket();
   };
-  const plan: PlanNode[] = [
+  const plan: PlanNode<CanonicalInput>[] = [
     { name: "EnsureDevice", run: (ctx) => passThrough(ctx.signal, () => ctx.trace("ensureDevice.check")) },
     ...["Warmup", "OpenApp", "Ping", "Teardown"].map((name) => ({
       name,

@@ -3,8 +3,9 @@ import type { Database } from "../../db/client";
 import type { EventLog } from "../events/event-log";
 import type { Logger } from "../log";
 import { WakeLoop } from "../wake-loop";
-import { claimQueuedRuns, renewLeases, takeExpiredLeases } from "./leases";
-import type { PlanNode } from "./plan";
+import type { PlanRegistry } from "../../plans/registry";
+import { claimQueuedRuns, renewLeases, takeExpiredLeases, type ClaimedRun } from "./leases";
+import { planInputOf } from "./plan-input";
 import { runPlan, type Interruption } from "./run-plan";
 
 export interface ExecutorSettings {
@@ -23,7 +24,7 @@ export interface RunExecutorOptions extends ExecutorSettings {
   eventLog: EventLog;
   /** Identifies this instance as the lease owner of the runs it executes. */
   instanceId: string;
-  plan: readonly PlanNode[];
+  plans: PlanRegistry;
   log: Logger;
 }
 
@@ -108,7 +109,7 @@ export class RunExecutor {
         slotsPerOwner,
         held: this.runsPerOwner(),
       });
-      for (const run of claimed) this.execute(run.id, run.ownerId, run.stepDelayMs);
+      for (const run of claimed) this.execute(run);
       if (claimed.length < free) return;
     }
   }
@@ -119,13 +120,13 @@ export class RunExecutor {
     return held;
   }
 
-  private execute(runId: string, ownerId: string, stepDelayMs: number): void {
-    const { eventLog, instanceId, plan, nodeTimeoutMs, log } = this.options;
+  private execute(run: ClaimedRun): void {
+    const { id: runId, ownerId } = run;
+    const { eventLog, instanceId, plans, nodeTimeoutMs, log } = this.options;
     const controller = new AbortController();
-    log.info({ runId, stepDelayMs }, "run claimed");
+    log.info({ runId, plan: run.plan, stepDelayMs: run.stepDelayMs }, "run claimed");
     const done = runPlan({
-      plan,
-      stepDelayMs,
+      ...planInputOf(plans, run),
       nodeTimeoutMs,
       signal: controller.signal,
       append: async (event) => {
