@@ -71,7 +71,7 @@ function succeeded(plan: Plan, results: Record<string, JsonObject>, input: unkno
   try {
     return { status: "succeeded", output: checkedData(plan.output(results, input)) ?? {} };
   } catch (error) {
-    return { status: "failed", reason: `error:output: ${messageOf(error)}`.slice(0, 506) };
+    return { status: "failed", reason: `error:output: ${messageOf(error).slice(0, 500)}` };
   }
 }
 
