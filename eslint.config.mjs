@@ -46,6 +46,7 @@ export default tseslint.config(
   {
     // Layered by the path of an event, so no folder imports a folder that imports it back:
     //   shared ← db ← server/events ← delivery ← runs | executor | auth ← trpc ← routers ← http
+    //   shared ← plans ← server (plans know nothing of the server; the executor and the API import them)
     // (server/*.ts files at the top — errors, log, wake-loop, services, server — sit outside the layers.)
     files: ["src/**/*.{ts,tsx}"],
     plugins: { "import-x": importX },
@@ -60,7 +61,9 @@ export default tseslint.config(
         {
           zones: [
             { target: "./src/shared", from: "./src", except: ["./shared"] },
-            { target: "./src/db", from: ["./src/server", "./src/app", "./src/cli", "./src/client"] },
+            { target: "./src/db", from: ["./src/server", "./src/plans", "./src/app", "./src/cli", "./src/client"] },
+            // Plans are plain modules the executor runs: they see shared code and zod, nothing of the server.
+            { target: "./src/plans", from: ["./src/server", "./src/db", "./src/app", "./src/cli", "./src/client"] },
             ...serverZones,
           ],
         },

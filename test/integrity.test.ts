@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runEvents, runs } from "../src/db/schema";
-import type { PlanNode } from "../src/server/executor/plan";
+import type { CanonicalInput } from "../src/plans/canonical";
+import type { PlanNode } from "../src/plans/types";
 import { appendEvent } from "../src/server/events/append";
 import { awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { range, seqs, useTestServer } from "./support/fixture";
@@ -10,14 +11,14 @@ import { range, seqs, useTestServer } from "./support/fixture";
 const NODE_TIMEOUT_MS = 300;
 // The second node's behaviour is chosen by the run's stepDelayMs: 1 throws, 2 overruns the node
 // timeout while ignoring its signal, anything else passes.
-const plan: PlanNode[] = [
+const plan: PlanNode<CanonicalInput>[] = [
   { name: "EnsureDevice", run: async (ctx) => ctx.trace("ensureDevice.check") },
   {
     name: "Flaky",
     run: async (ctx) => {
-      if (ctx.stepDelayMs === 1) throw new Error("device unplugged");
+      if (ctx.input.stepDelayMs === 1) throw new Error("device unplugged");
       // Ignores its signal: the executor must still give up at the node timeout.
-      if (ctx.stepDelayMs === 2) await new Promise((resolve) => setTimeout(resolve, NODE_TIMEOUT_MS * 10));
+      if (ctx.input.stepDelayMs === 2) await new Promise((resolve) => setTimeout(resolve, NODE_TIMEOUT_MS * 10));
     },
   },
   { name: "Teardown", run: async () => {} },

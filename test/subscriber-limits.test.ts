@@ -3,18 +3,19 @@ import { setTimeout as sleep } from "node:timers/promises";
 import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { awaitCondition, awaitStreamCompletion, subscribeEvents } from "./support/await";
-import type { PlanNode } from "../src/server/executor/plan";
+import type { CanonicalInput } from "../src/plans/canonical";
+import type { PlanNode } from "../src/plans/types";
 import { useTestServer } from "./support/fixture";
 import { TEST_OWNER } from "./support/test-server";
 
 // One node: with a step delay it just waits (a run that stays active); without, it floods the
 // timeline with large DebugTrace events (under the 4000 bytes the outbox announces by NOTIFY),
 // so a stalled reader's backlog grows fast.
-const plan: PlanNode[] = [
+const plan: PlanNode<CanonicalInput>[] = [
   {
     name: "Flood",
     async run(ctx) {
-      if (ctx.stepDelayMs > 0) await sleep(ctx.stepDelayMs, undefined, { signal: ctx.signal });
+      if (ctx.input.stepDelayMs > 0) await sleep(ctx.input.stepDelayMs, undefined, { signal: ctx.signal });
       else for (let i = 0; i < 50; i++) await ctx.trace(`flood.${i}.${"x".repeat(3_000)}`);
     },
   },

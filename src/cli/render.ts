@@ -1,8 +1,6 @@
 import type { Run, RunEvent } from "../client";
 import { CANONICAL_STEPS } from "../shared/canonical-plan";
 
-const PLAN_NODES = CANONICAL_STEPS.length;
-
 /** One timeline line: seq, time, type and what the event is about. */
 export function formatEvent(event: RunEvent, previousTs: number | null): string {
   const time = new Date(event.ts).toISOString().slice(11, 23);
@@ -11,9 +9,10 @@ export function formatEvent(event: RunEvent, previousTs: number | null): string 
   return `${String(event.seq).padStart(4)}  ${time} ${delta.padStart(9)}  ${event.type.padEnd(13)} ${detail}`;
 }
 
-export function progressBar(nodesDone: number, width = 20): string {
-  const filled = Math.round((nodesDone / PLAN_NODES) * width);
-  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${nodesDone}/${PLAN_NODES} nodes`;
+/** Nodes done out of the plan's `total` (the canonical plan's unless given); never more than full. */
+export function progressBar(nodesDone: number, width = 20, total: number = CANONICAL_STEPS.length): string {
+  const filled = total > 0 ? Math.min(width, Math.round((nodesDone / total) * width)) : width;
+  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${nodesDone}/${total} nodes`;
 }
 
 export function formatRunRow(run: Run): string {

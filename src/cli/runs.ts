@@ -99,7 +99,14 @@ function watch(client: RunsClient, runId: string, connection: () => string): Pro
   const interactive = process.stdout.isTTY === true;
   let previousTs: number | null = null;
   let nodesDone = 0;
-  const status = () => `${progressBar(nodesDone)}  ${connection()}`;
+  let total: number | undefined;
+  // The bar counts against the run's plan once its steps are known (the canonical plan's until then).
+  void planSteps(client, runId).then(
+    (steps) => (total = steps),
+    () => {},
+  );
+  const bar = () => progressBar(nodesDone, 20, total);
+  const status = () => `${bar()}  ${connection()}`;
   return new Promise((resolve, reject) => {
     let last: RunEvent | null = null;
     client.trpc.run.events.subscribe(
@@ -116,13 +123,18 @@ function watch(client: RunsClient, runId: string, connection: () => string): Pro
         onComplete: () => {
           if (interactive) process.stdout.write("\r\x1b[2K");
           const outcome = last?.status ?? "unknown";
-          out(`${progressBar(nodesDone)}  ${outcome}${last?.reason ? ` (${last.reason})` : ""}`);
+          out(`${bar()}  ${outcome}${last?.reason ? ` (${last.reason})` : ""}`);
           resolve(outcome === "succeeded" ? EXIT.succeeded : outcome === "cancelled" ? EXIT.cancelled : EXIT.failed);
         },
         onError: reject,
       },
     );
   });
+}
+
+async function planSteps(client: RunsClient, runId: string): Promise<number | undefined> {
+  const [run, plans] = await Promise.all([client.trpc.run.get.query({ runId }), client.trpc.run.plans.query()]);
+  return plans.find((plan) => plan.name === run.plan)?.steps.length;
 }
 
 function describeError(error: unknown): string {

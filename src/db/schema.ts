@@ -5,6 +5,7 @@ import {
   foreignKey,
   index,
   integer,
+  jsonb,
   pgTable,
   primaryKey,
   smallint,
@@ -32,6 +33,13 @@ export const runs = pgTable(
     requestKey: text("request_key"),
     requestFingerprint: text("request_fingerprint"),
     status: text("status", { enum: RUN_STATUSES }).notNull().default("queued"),
+    // The plan the run executes (src/plans), its validated input (null for the canonical plan,
+    // whose input is app_path and step_delay_ms) and, once it succeeded, the output it computed.
+    plan: text("plan").notNull().default("canonical"),
+    input: jsonb("input").$type<Record<string, unknown>>(),
+    output: jsonb("output").$type<Record<string, unknown>>(),
+    // Which execution of the run this is: 1, then one more each time it is resumed.
+    attempt: integer("attempt").notNull().default(1),
     appPath: text("app_path").notNull(),
     stepDelayMs: integer("step_delay_ms").notNull(),
     // Highest seq appended so far; the append transaction increments it under the row lock.
@@ -86,6 +94,10 @@ export const runEvents = pgTable(
     fn: text("fn"),
     status: text("status", { enum: TERMINAL_STATUSES }),
     reason: text("reason"),
+    // A node's result (NodeFinished) or a trace's details (DebugTrace): a size-capped JSON object.
+    data: jsonb("data").$type<Record<string, unknown>>(),
+    // NodeStarted of a retried node (2, 3, …); RunResumed's execution attempt.
+    attempt: integer("attempt"),
   },
   (t) => [
     primaryKey({ name: "run_events_run_id_seq_pk", columns: [t.runId, t.seq] }),

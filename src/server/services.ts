@@ -10,8 +10,9 @@ import { OutboxPoller } from "./delivery/outbox-poller";
 import { RunOwners } from "./delivery/run-owners";
 import { EventLog } from "./events/event-log";
 import { RunExecutor } from "./executor/executor";
-import { canonicalPlan, type PlanNode } from "./executor/plan";
 import type { Logger } from "./log";
+import { PlanRegistry } from "../plans/registry";
+import type { Plan } from "../plans/types";
 import { Janitor } from "./janitor";
 import { createMetrics } from "./metrics";
 import type { Services } from "./trpc/context";
@@ -19,8 +20,8 @@ import type { Services } from "./trpc/context";
 export interface ServiceOptions extends ServerSettings {
   database: Database;
   log: Logger;
-  /** The plan every run executes; the canonical plan unless a test gives another. */
-  plan?: readonly PlanNode[];
+  /** Plans beside the registered ones, replacing any of the same name (tests). */
+  plans?: readonly Plan[];
 }
 
 export type InstanceServices = Services & {
@@ -34,6 +35,7 @@ export type InstanceServices = Services & {
 export async function createServices(options: ServiceOptions): Promise<InstanceServices> {
   const { database, log } = options;
   const instanceId = randomUUID();
+  const plans = new PlanRegistry(options.plans);
   const outbox = new OutboxPoller({
     db: database.db,
     ...options.outbox,
@@ -53,7 +55,7 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     eventLog,
     instanceId,
     ...options.executor,
-    plan: options.plan ?? canonicalPlan,
+    plans,
     log,
   });
   const { auth } = options;
@@ -65,6 +67,7 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     fanout,
     runOwners: new RunOwners(database.db),
     executor,
+    plans,
     metrics,
     janitor: new Janitor(database.db, options.retention, metrics, log),
     log,

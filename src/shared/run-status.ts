@@ -13,5 +13,12 @@ export const isTerminal = (status: RunStatus): status is TerminalStatus => termi
 export const isActive = (status: RunStatus): status is ActiveStatus => !terminal.has(status);
 
 /** Every event type a run's timeline holds; the database column takes its values from this list. */
-export const RUN_EVENT_TYPES = ["RunStarted", "NodeStarted", "DebugTrace", "NodeFinished", "RunFinished"] as const;
+export const RUN_EVENT_TYPES = [
+  "RunStarted",
+  "NodeStarted",
+  "DebugTrace",
+  "NodeFinished",
+  "RunResumed",
+  "RunFinished",
+] as const;
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];

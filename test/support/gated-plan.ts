@@ -1,4 +1,5 @@
-import type { PlanNode } from "../../src/server/executor/plan";
+import type { CanonicalInput } from "../../src/plans/canonical";
+import type { PlanNode } from "../../src/plans/types";
 import { CANONICAL_STEPS } from "../../src/shared/canonical-plan";
 
 /**
@@ -29,7 +30,7 @@ export function gatedPlan() {
     };
     await ticket();
   };
-  const plan: PlanNode[] = CANONICAL_STEPS.map((name) => ({
+  const plan: PlanNode<CanonicalInput>[] = CANONICAL_STEPS.map((name) => ({
     name,
     run: (ctx) => passThrough(ctx.signal, name === "EnsureDevice" ? () => ctx.trace("ensureDevice.check") : undefined),
   }));

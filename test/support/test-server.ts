@@ -1,5 +1,6 @@
 import { createRunsClient, type RunsClient, type RunsClientOptions } from "../../src/client";
-import type { PlanNode } from "../../src/server/executor/plan";
+import { canonicalPlan, type CanonicalInput } from "../../src/plans/canonical";
+import type { Plan, PlanNode } from "../../src/plans/types";
 import { createApiToken } from "../../src/server/auth/api-tokens";
 import { parseEnv, serverOptionsFromEnv } from "../../src/env";
 import { silentLogger } from "../../src/server/log";
@@ -18,7 +19,10 @@ export interface TestServer {
 }
 
 type Overrides = {
-  plan?: readonly PlanNode[];
+  /** Nodes that replace the canonical plan's (same input: appPath, stepDelayMs). */
+  plan?: readonly PlanNode<CanonicalInput>[];
+  /** More plans, or plans replacing registered ones of the same name. */
+  plans?: readonly Plan[];
   executor?: Partial<ServerOptions["executor"]>;
   inboxCapacity?: number;
   limits?: Partial<ServerOptions["connectionLimits"]>;
@@ -46,7 +50,7 @@ export async function startTestServer(database: TestDatabase, overrides: Overrid
     database: database.open(),
     log: silentLogger,
     executor: { ...defaults.executor, ...overrides.executor },
-    ...(overrides.plan ? { plan: overrides.plan } : {}),
+    plans: [...(overrides.plan ? [{ ...canonicalPlan, nodes: overrides.plan }] : []), ...(overrides.plans ?? [])],
     ...(overrides.inboxCapacity ? { inboxCapacity: overrides.inboxCapacity } : {}),
     connectionLimits: { ...defaults.connectionLimits, ...overrides.limits },
     retention: { ...defaults.retention, ...overrides.retention },

@@ -52,6 +52,11 @@ describe("progressBar", () => {
       );
     }
   });
+
+  it("counts against another plan's number of steps, and never overfills", () => {
+    expect(progressBar(3, 20, 3)).toBe(`[${"#".repeat(20)}] 3/3 nodes`);
+    expect(progressBar(4, 20, 3)).toBe(`[${"#".repeat(20)}] 4/3 nodes`);
+  });
 });
 
 describe("formatRunRow", () => {

@@ -1,10 +1,24 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { NewEvent, RunEvent } from "../../src/server/events/types";
-import { canonicalPlan, type NodeContext, type PlanNode } from "../../src/server/executor/plan";
+import { z } from "zod";
+import { canonicalPlan } from "../../src/plans/canonical";
+import type { NodeContext as PlanNodeContext, Plan, PlanNode as AnyPlanNode } from "../../src/plans/types";
 import { runPlan, type Interruption } from "../../src/server/executor/run-plan";
 import { CANONICAL_TIMELINE } from "../support/canonical-timeline";
 
 type Appended = Omit<NewEvent, "source">;
+type NodeContext = PlanNodeContext<unknown>;
+type PlanNode = AnyPlanNode<unknown>;
+
+/** A plan of the given nodes, for runPlan alone (no registry, no input to speak of). */
+const planOf = (nodes: readonly PlanNode[]): Plan => ({
+  name: "test",
+  title: "Test",
+  description: "",
+  input: z.unknown(),
+  nodes,
+  output: () => ({}),
+});
 
 /** An in-memory append: records every event; from the `refuseFrom`-th append on it answers null. */
 function memoryAppend(refuseFrom = Infinity) {
@@ -37,12 +51,12 @@ function heldNode(name: string) {
 const quick = (name: string): PlanNode => ({ name, run: async () => {} });
 const names = (events: Appended[]) => events.map((e) => [e.type, e.name ?? e.fn ?? e.status].join(" "));
 
-function start(plan: readonly PlanNode[], options: { refuseFrom?: number; nodeTimeoutMs?: number } = {}) {
+function start(plan: Plan | readonly PlanNode[], options: { refuseFrom?: number; nodeTimeoutMs?: number } = {}) {
   const log = memoryAppend(options.refuseFrom);
   const controller = new AbortController();
   const done = runPlan({
-    plan,
-    stepDelayMs: 0,
+    plan: "nodes" in plan ? plan : planOf(plan),
+    input: { appPath: "/", stepDelayMs: 0 },
     nodeTimeoutMs: options.nodeTimeoutMs ?? 10_000,
     signal: controller.signal,
     append: log.append,
@@ -56,10 +70,13 @@ afterEach(() => {
 
 describe("running a plan", () => {
   it("the canonical plan appends the golden timeline and succeeds", async () => {
-    const run = start(canonicalPlan);
+    const run = start(canonicalPlan as unknown as Plan);
     await run.done;
-    // RunStarted is run.start's to append; the plan appends the rest.
-    expect(run.appended).toEqual(CANONICAL_TIMELINE.slice(1));
+    // RunStarted is run.start's to append; the plan appends the rest. The canonical plan's output
+    // (stored on the run, not on the event) is empty.
+    const { output, ...finished } = run.appended.at(-1)!;
+    expect([...run.appended.slice(0, -1), finished]).toEqual(CANONICAL_TIMELINE.slice(1));
+    expect(output).toEqual({});
   });
 
   it("a node that throws fails the run with error:<message>, and no later node starts", async () => {

@@ -99,10 +99,14 @@ export class OutboxPoller {
             returning id, run_id, seq
           ), events as materialized (
             select p.id, (
-              select json_strip_nulls(json_build_object(
-                'runId', e.run_id, 'seq', e.seq, 'ts', e.ts, 'type', e.type, 'v', 1, 'source', e.source,
-                'name', e.name, 'fn', e.fn, 'status', e.status, 'reason', e.reason))::text
-              from run_events e where e.run_id = p.run_id and e.seq = p.seq
+              -- data is spliced in rather than built in: json_strip_nulls would also strip the nulls inside it.
+              select case when e.data is null then j.core else left(j.core, -1) || ',"data":' || e.data::text || '}' end
+              from run_events e, lateral (
+                select json_strip_nulls(json_build_object(
+                  'runId', e.run_id, 'seq', e.seq, 'ts', e.ts, 'type', e.type, 'v', 1, 'source', e.source,
+                  'name', e.name, 'fn', e.fn, 'status', e.status, 'reason', e.reason, 'attempt', e.attempt))::text as core
+              ) j
+              where e.run_id = p.run_id and e.seq = p.seq
             ) as json
             from published p
           ), sized as (

@@ -31,7 +31,9 @@ export async function appendEvent(
 ): Promise<RunEvent | null> {
   const ts = Date.now();
   const finish =
-    event.type === "RunFinished" && event.status ? sql`, status = ${event.status}, finished_at = now()` : sql``;
+    event.type === "RunFinished" && event.status
+      ? sql`, status = ${event.status}, finished_at = now(), output = ${outputOf(event)}::jsonb`
+      : sql``;
   const lease = guard.leaseOwner === undefined ? sql`` : sql` and lease_owner = ${guard.leaseOwner}`;
   const position = guard.afterSeq === undefined ? sql`` : sql` and last_seq = ${guard.afterSeq}`;
   const [appended] = await queryRows<{ seq: number }>(
@@ -41,9 +43,10 @@ export async function appendEvent(
           where id = ${runId} and status = ${guard.status}${lease}${position}
           returning id, last_seq
         ), event as (
-          insert into run_events (run_id, seq, ts, type, source, name, fn, status, reason)
+          insert into run_events (run_id, seq, ts, type, source, name, fn, status, reason, data, attempt)
           select id, last_seq, ${ts}::bigint, ${event.type}::text, ${event.source}::text, ${event.name ?? null}::text,
-                 ${event.fn ?? null}::text, ${event.status ?? null}::text, ${event.reason ?? null}::text
+                 ${event.fn ?? null}::text, ${event.status ?? null}::text, ${event.reason ?? null}::text,
+                 ${jsonOrNull(event.data)}::jsonb, ${event.attempt ?? null}::int
           from reserved
           returning run_id, seq
         ), outbox as (
@@ -54,3 +57,8 @@ export async function appendEvent(
   if (!appended) return null;
   return withOptionalFields({ runId, seq: appended.seq, ts, type: event.type, v: 1, source: event.source }, event);
 }
+
+const jsonOrNull = (value: Record<string, unknown> | undefined) => (value === undefined ? null : JSON.stringify(value));
+
+/** Only a succeeded run has an output. */
+const outputOf = (event: NewEvent) => (event.status === "succeeded" ? jsonOrNull(event.output) : null);

@@ -5,6 +5,9 @@ import { queryRows } from "../../db/query";
 
 export interface NewRun {
   ownerId: string;
+  /** The plan's name ("canonical" when absent) and its validated input (none for the canonical plan, whose input is appPath and stepDelayMs). */
+  plan?: string;
+  input?: Record<string, unknown> | null;
   appPath: string;
   stepDelayMs: number;
   /** The client address an anonymous owner starts it from; null for token owners. */
@@ -24,9 +27,11 @@ export async function createRun(db: Db, run: NewRun): Promise<{ id: string; crea
   const [created] = await queryRows<{ id: string; created_ms: number }>(
     db,
     sql`with run as (
-          insert into runs (owner_id, created_by_address, request_key, request_fingerprint, app_path, step_delay_ms, last_seq)
+          insert into runs (owner_id, created_by_address, request_key, request_fingerprint, plan, input, app_path,
+                            step_delay_ms, last_seq)
           values (${run.ownerId}, ${run.createdByAddress ?? null}, ${run.request?.key ?? null},
-                  ${run.request?.fingerprint ?? null}, ${run.appPath}, ${run.stepDelayMs}, 1)
+                  ${run.request?.fingerprint ?? null}, ${run.plan ?? "canonical"}, ${run.input ? JSON.stringify(run.input) : null}::jsonb,
+                  ${run.appPath}, ${run.stepDelayMs}, 1)
           on conflict (owner_id, request_key) where request_key is not null do nothing
           returning id, created_at
         ), event as (

@@ -15,6 +15,8 @@ interface RunEventColumns {
   fn: string | null;
   status: RunEvent["status"] | null;
   reason: string | null;
+  data: Record<string, unknown> | null;
+  attempt: number | null;
 }
 
 /**
@@ -24,7 +26,7 @@ interface RunEventColumns {
 export async function readEventsAfter(db: Db, runId: string, afterSeq: number, limit: number): Promise<RunEvent[]> {
   const rows = await queryRows<RunEventColumns>(
     db,
-    sql`select run_id, seq, ts, type, source, name, fn, status, reason from run_events
+    sql`select run_id, seq, ts, type, source, name, fn, status, reason, data, attempt from run_events
         where run_id = ${runId} and seq > ${afterSeq} order by seq limit ${limit}`,
   );
   // ts is a bigint column: postgres.js returns it as a string.

@@ -15,6 +15,10 @@ export interface RunEvent {
   fn?: string;
   status?: TerminalStatus;
   reason?: string;
+  /** A node's result (NodeFinished) or a trace's details (DebugTrace). */
+  data?: Record<string, unknown>;
+  /** NodeStarted of a retried node: which attempt this is (2, 3, …). */
+  attempt?: number;
 }
 
 /** An event to append: the log assigns its run, seq and time. */
@@ -25,9 +29,13 @@ export interface NewEvent {
   fn?: string;
   status?: TerminalStatus;
   reason?: string;
+  data?: Record<string, unknown>;
+  attempt?: number;
+  /** Set on RunFinished of a succeeded run: stored as the run's output by the same statement. */
+  output?: Record<string, unknown>;
 }
 
-type OptionalFields = { [K in "name" | "fn" | "status" | "reason"]?: RunEvent[K] | null };
+type OptionalFields = { [K in "name" | "fn" | "status" | "reason" | "data" | "attempt"]?: RunEvent[K] | null };
 
 /** Copies the optional fields that are present: stored rows hold null where a field is absent. */
 export function withOptionalFields(event: RunEvent, fields: OptionalFields): RunEvent {
@@ -35,5 +43,7 @@ export function withOptionalFields(event: RunEvent, fields: OptionalFields): Run
   if (fields.fn != null) event.fn = fields.fn;
   if (fields.status != null) event.status = fields.status;
   if (fields.reason != null) event.reason = fields.reason;
+  if (fields.data != null) event.data = fields.data;
+  if (fields.attempt != null) event.attempt = fields.attempt;
   return event;
 }

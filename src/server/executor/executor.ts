@@ -3,9 +3,10 @@ import type { Database } from "../../db/client";
 import type { EventLog } from "../events/event-log";
 import type { Logger } from "../log";
 import { WakeLoop } from "../wake-loop";
+import type { PlanRegistry } from "../../plans/registry";
 import { appendThroughOutages } from "./append-through-outages";
-import { claimQueuedRuns, renewLeases, takeExpiredLeases } from "./leases";
-import type { PlanNode } from "./plan";
+import { claimQueuedRuns, renewLeases, takeExpiredLeases, type ClaimedRun } from "./leases";
+import { planInputOf } from "./plan-input";
 import { runPlan, type Interruption } from "./run-plan";
 
 export interface ExecutorSettings {
@@ -24,7 +25,7 @@ export interface RunExecutorOptions extends ExecutorSettings {
   eventLog: EventLog;
   /** Identifies this instance as the lease owner of the runs it executes. */
   instanceId: string;
-  plan: readonly PlanNode[];
+  plans: PlanRegistry;
   log: Logger;
 }
 
@@ -120,16 +121,15 @@ export class RunExecutor {
     return held;
   }
 
-  private execute(run: { id: string; ownerId: string; stepDelayMs: number; lastSeq: number }): void {
-    const { eventLog, instanceId, plan, nodeTimeoutMs, leaseMs, log } = this.options;
-    const { id: runId, ownerId, stepDelayMs } = run;
+  private execute(run: ClaimedRun): void {
+    const { id: runId, ownerId } = run;
+    const { eventLog, instanceId, plans, nodeTimeoutMs, leaseMs, log } = this.options;
     // This executor is the run's only writer while it holds the lease: it knows the next seq.
     let lastSeq = run.lastSeq;
     const controller = new AbortController();
-    log.info({ runId, stepDelayMs }, "run claimed");
+    log.info({ runId, plan: run.plan, stepDelayMs: run.stepDelayMs }, "run claimed");
     const done = runPlan({
-      plan,
-      stepDelayMs,
+      ...planInputOf(plans, run),
       nodeTimeoutMs,
       signal: controller.signal,
       append: async (event) => {

@@ -7,6 +7,8 @@ import { runs } from "../../db/schema";
 
 const expiresIn = (leaseMs: number) => sql`now() + ${leaseMs} * interval '1 millisecond'`;
 
+export type ClaimedRun = Awaited<ReturnType<typeof claimQueuedRuns>>[number];
+
 /**
  * Moves up to `limit` queued runs to running under this instance's lease, fairly across owners:
  * each owner's oldest run first, then each owner's second, and so on (round-robin), and never
@@ -57,7 +59,15 @@ export async function claimQueuedRuns(
       leaseExpiresAt: expiresIn(lease.leaseMs),
     })
     .where(inArray(runs.id, claimable))
-    .returning({ id: runs.id, ownerId: runs.ownerId, stepDelayMs: runs.stepDelayMs, lastSeq: runs.lastSeq });
+    .returning({
+      id: runs.id,
+      ownerId: runs.ownerId,
+      plan: runs.plan,
+      input: runs.input,
+      appPath: runs.appPath,
+      stepDelayMs: runs.stepDelayMs,
+      lastSeq: runs.lastSeq,
+    });
 }
 
 /**

@@ -1,22 +1,16 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { JsonObject, Plan, PlanNode } from "../../plans/types";
 import type { NewEvent, RunEvent } from "../events/types";
 import type { TerminalStatus } from "../../shared/run-status";
-import type { PlanNode } from "./plan";
+import { checkedData, NodeDataTooLargeError, NodeTimeoutError, runNode } from "./run-node";
 
 /** Why a run's signal was aborted from outside the plan. */
 export type Interruption = "user_cancelled" | "executor_lost";
 
-export class NodeTimeoutError extends Error {
-  constructor(
-    readonly node: string,
-    timeoutMs: number,
-  ) {
-    super(`node ${node} exceeded its ${timeoutMs} ms timeout`);
-  }
-}
-
 export interface RunPlanOptions {
-  plan: readonly PlanNode[];
-  stepDelayMs: number;
+  plan: Plan;
+  /** The run's input, validated by the plan's schema. */
+  input: unknown;
   nodeTimeoutMs: number;
   /** Aborted with an Interruption as its reason. */
   signal: AbortSignal;
@@ -27,67 +21,65 @@ export interface RunPlanOptions {
 interface Outcome {
   status: TerminalStatus;
   reason?: string;
+  output?: JsonObject;
 }
 
 /**
  * Runs each node in order, appending NodeStarted/NodeFinished (and the node's DebugTraces), and
- * ends with exactly one RunFinished carrying the outcome.
+ * ends with exactly one RunFinished carrying the outcome and, when it succeeded, the plan's output.
  */
 export async function runPlan(options: RunPlanOptions): Promise<void> {
-  const { plan, signal, append } = options;
-  let outcome: Outcome = { status: "succeeded" };
-  for (const node of plan) {
-    if (signal.aborted) {
-      outcome = outcomeOfInterruption(signal.reason);
-      break;
-    }
-    if (!(await append({ type: "NodeStarted", name: node.name }))) return;
+  const { plan, append } = options;
+  const results: Record<string, JsonObject> = {};
+  for (const node of plan.nodes) {
+    const result = await executeNode(node, options, results);
+    if (result === "lost") return;
+    if (result !== "finished") return void (await append({ type: "RunFinished", ...result }));
+  }
+  await append({ type: "RunFinished", ...succeeded(plan, results, options.input) });
+}
+
+/**
+ * Runs a node until it finishes or its last attempt fails, retrying after its backoff. "lost":
+ * the run is no longer ours to write; an Outcome: the run ends with it.
+ */
+async function executeNode(
+  node: PlanNode,
+  options: RunPlanOptions,
+  results: Record<string, JsonObject>,
+): Promise<"finished" | "lost" | Outcome> {
+  const { signal, append } = options;
+  const attempts = Math.max(1, node.retry?.attempts ?? 1);
+  for (let attempt = 1; ; attempt++) {
+    if (signal.aborted) return outcomeOfInterruption(signal.reason);
+    if (!(await append({ type: "NodeStarted", name: node.name, ...(attempt > 1 ? { attempt } : {}) }))) return "lost";
+    let data: JsonObject | undefined;
     try {
-      await runNodeWithTimeout(node, options);
+      data = checkedData(await runNode(node, { ...options, results, attempt }));
     } catch (error) {
-      outcome = signal.aborted ? outcomeOfInterruption(signal.reason) : outcomeOfFailure(node, error);
-      break;
+      if (signal.aborted) return outcomeOfInterruption(signal.reason);
+      if (attempt >= attempts || error instanceof NodeDataTooLargeError) return outcomeOfFailure(node, error);
+      await backoff(node, signal);
+      continue;
     }
-    if (!(await append({ type: "NodeFinished", name: node.name }))) return;
+    if (data) results[node.name] = data;
+    return (await append({ type: "NodeFinished", name: node.name, ...(data ? { data } : {}) })) ? "finished" : "lost";
   }
-  await append({ type: "RunFinished", ...outcome });
 }
 
-async function runNodeWithTimeout(node: PlanNode, options: RunPlanOptions): Promise<void> {
-  const nodeController = new AbortController();
-  const abortNode = () => nodeController.abort(options.signal.reason);
-  options.signal.addEventListener("abort", abortNode, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  // Rejects on timeout or interruption even if the node ignores its signal.
-  const stopped = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new NodeTimeoutError(node.name, options.nodeTimeoutMs);
-      nodeController.abort(error);
-      reject(error);
-    }, options.nodeTimeoutMs);
-    nodeController.signal.addEventListener("abort", () => reject(asError(nodeController.signal.reason)), {
-      once: true,
-    });
-  });
+function succeeded(plan: Plan, results: Record<string, JsonObject>, input: unknown): Outcome {
   try {
-    await Promise.race([
-      node.run({
-        signal: nodeController.signal,
-        stepDelayMs: options.stepDelayMs,
-        trace: async (fn) => {
-          await options.append({ type: "DebugTrace", fn });
-        },
-      }),
-      stopped,
-    ]);
-  } finally {
-    clearTimeout(timer);
-    options.signal.removeEventListener("abort", abortNode);
-    stopped.catch(() => {});
+    return { status: "succeeded", output: checkedData(plan.output(results, input)) ?? {} };
+  } catch (error) {
+    return { status: "failed", reason: `error:output: ${messageOf(error).slice(0, 500)}` };
   }
 }
 
-const asError = (reason: unknown) => (reason instanceof Error ? reason : new Error(String(reason)));
+// Waits out the retry backoff; an interruption meanwhile is seen at the next attempt's check.
+const backoff = (node: PlanNode, signal: AbortSignal) =>
+  sleep(node.retry?.backoffMs ?? 0, undefined, { signal }).catch(() => {});
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function outcomeOfInterruption(reason: unknown): Outcome {
   return reason === "user_cancelled"
@@ -97,6 +89,5 @@ function outcomeOfInterruption(reason: unknown): Outcome {
 
 function outcomeOfFailure(node: PlanNode, error: unknown): Outcome {
   if (error instanceof NodeTimeoutError) return { status: "failed", reason: `timeout:${node.name}` };
-  const message = error instanceof Error ? error.message : String(error);
-  return { status: "failed", reason: `error:${message.slice(0, 500)}` };
+  return { status: "failed", reason: `error:${messageOf(error).slice(0, 500)}` };
 }

@@ -1,11 +1,14 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
-import { REQUEST_KEY_PATTERN, RUN_LIST_LIMITS, RUN_START_DEFAULTS, RUN_START_LIMITS } from "../../shared/api";
+import { REQUEST_KEY_PATTERN, RUN_LIST_LIMITS, RUN_START_LIMITS } from "../../shared/api";
+import { RUN_STATUSES } from "../../shared/run-status";
 import { isAnonymousOwner } from "../auth/session-cookie";
 import { streamActivity } from "../delivery/activity";
 import { streamRunEvents } from "../delivery/stream";
 import { InvalidRequestError } from "../errors";
 import { cancelRun } from "../runs/cancel";
+import { describePlans, resolveStart } from "../runs/plans";
+import { rerun } from "../runs/rerun";
 import { decodeListCursor, encodeListCursor } from "../runs/list-cursor";
 import { listRuns, requireOwnedRun } from "../runs/queries";
 import { startRun } from "../runs/start";
@@ -24,6 +27,9 @@ export const runRouter = createTRPCRouter({
         .object({
           appPath: z.string().min(1).max(RUN_START_LIMITS.appPathMaxLength).optional(),
           stepDelayMs: z.number().int().min(0).max(RUN_START_LIMITS.stepDelayMsMax).optional(),
+          // Which plan to run (run.plans lists them) and its input, validated by the plan's schema.
+          plan: z.string().min(1).max(100).optional(),
+          input: z.record(z.string(), z.unknown()).optional(),
           // A retry with the same key returns the same run instead of starting another.
           requestKey: z
             .string()
@@ -33,13 +39,12 @@ export const runRouter = createTRPCRouter({
         .optional(),
     )
     .mutation(async ({ ctx, input }) => {
-      const { eventLog, executor, runLimits } = ctx.services;
+      const { eventLog, executor, plans, runLimits } = ctx.services;
       const run = await startRun(
         eventLog,
         {
           ownerId: ctx.ownerId,
-          appPath: input?.appPath ?? RUN_START_DEFAULTS.appPath,
-          stepDelayMs: input?.stepDelayMs ?? RUN_START_DEFAULTS.stepDelayMs,
+          ...resolveStart(plans, input ?? {}),
           createdByAddress: isAnonymousOwner(ctx.ownerId) ? ctx.clientAddress : null,
           requestKey: input?.requestKey,
         },
@@ -48,6 +53,19 @@ export const runRouter = createTRPCRouter({
       executor.wake(); // this instance may claim it before the NOTIFY comes back
       return run;
     }),
+
+  plans: ownerProcedure.query(({ ctx }) => describePlans(ctx.services.plans)),
+
+  rerun: ownerProcedure.input(runIdInput).mutation(async ({ ctx, input }) => {
+    const { eventLog, executor, runLimits } = ctx.services;
+    const starter = {
+      ownerId: ctx.ownerId,
+      createdByAddress: isAnonymousOwner(ctx.ownerId) ? ctx.clientAddress : null,
+    };
+    const run = await rerun(eventLog, starter, input.runId, runLimits);
+    executor.wake();
+    return run;
+  }),
 
   cancel: ownerProcedure.input(runIdInput).mutation(async ({ ctx, input }) => {
     const { database, eventLog, fanout, executor, cancelSettleTimeoutMs } = ctx.services;
@@ -73,13 +91,16 @@ export const runRouter = createTRPCRouter({
         .object({
           limit: z.number().int().min(1).max(RUN_LIST_LIMITS.maxLimit).default(RUN_LIST_LIMITS.defaultLimit),
           cursor: z.string().max(200).nullish(),
+          status: z.enum(RUN_STATUSES).optional(),
+          plan: z.string().min(1).max(100).optional(),
         })
         .default({ limit: RUN_LIST_LIMITS.defaultLimit }),
     )
     .query(async ({ ctx, input }) => {
       const after = input.cursor ? decodeListCursor(input.cursor) : null;
       if (input.cursor && !after) throw new InvalidRequestError("invalid cursor");
-      const page = await listRuns(ctx.services.database.db, ctx.ownerId, input.limit, after);
+      const filters = { status: input.status, plan: input.plan };
+      const page = await listRuns(ctx.services.database.db, ctx.ownerId, input.limit, after, filters);
       return { items: page.items, nextCursor: page.next ? encodeListCursor(page.next) : null };
     }),
 

@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, or } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { runs } from "../../db/schema";
+import type { RunStatus } from "../../shared/run-status";
 import { RunNotFoundError } from "../errors";
 import { toRun, type Run } from "./types";
 
@@ -28,11 +29,18 @@ export interface ListCursor {
   id: string;
 }
 
+/** Optional filters of run.list. */
+export interface ListFilters {
+  status?: RunStatus | undefined;
+  plan?: string | undefined;
+}
+
 export async function listRuns(
   db: Db,
   ownerId: string,
   limit: number,
   after: ListCursor | null,
+  filters: ListFilters = {},
 ): Promise<{ items: Run[]; next: ListCursor | null }> {
   const rows = await db
     .select()
@@ -40,6 +48,8 @@ export async function listRuns(
     .where(
       and(
         eq(runs.ownerId, ownerId),
+        filters.status ? eq(runs.status, filters.status) : undefined,
+        filters.plan ? eq(runs.plan, filters.plan) : undefined,
         after
           ? or(lt(runs.createdAt, after.createdAt), and(eq(runs.createdAt, after.createdAt), lt(runs.id, after.id)))
           : undefined,

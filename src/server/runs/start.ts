@@ -8,7 +8,9 @@ import type { NewRun } from "../events/create-run";
 import { admitRun, type RunLimits } from "./limits";
 import { toRun, type Run } from "./types";
 
-export type StartRequest = Omit<NewRun, "request"> & {
+export type StartRequest = Omit<NewRun, "request" | "plan" | "input"> & {
+  plan: string;
+  input: Record<string, unknown> | null;
   /** The caller's key for this start: a retry with the same key returns the same run. */
   requestKey?: string | undefined;
 };
@@ -34,6 +36,10 @@ export async function startRun(eventLog: EventLog, start: StartRequest, limits: 
   return {
     id: created.id,
     status: "queued",
+    plan: run.plan,
+    input: run.input,
+    output: null,
+    attempt: 1,
     appPath: run.appPath,
     stepDelayMs: run.stepDelayMs,
     lastSeq: 1,
@@ -44,10 +50,11 @@ export async function startRun(eventLog: EventLog, start: StartRequest, limits: 
 }
 
 /** What makes two starts the same request: their input, as the run will use it. */
-function fingerprintOf(run: Pick<NewRun, "appPath" | "stepDelayMs">): string {
-  return createHash("sha256")
-    .update(JSON.stringify([run.appPath, run.stepDelayMs]))
-    .digest("base64url");
+function fingerprintOf(run: Omit<StartRequest, "ownerId" | "requestKey">): string {
+  // The canonical plan's fingerprint stays what it was before plans, so keys of queued runs keep matching.
+  const input =
+    run.input === null ? [run.appPath, run.stepDelayMs] : [run.appPath, run.stepDelayMs, run.plan, run.input];
+  return createHash("sha256").update(JSON.stringify(input)).digest("base64url");
 }
 
 async function hasRequestKey(db: Db, ownerId: string, key: string): Promise<boolean> {

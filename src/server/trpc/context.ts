@@ -11,6 +11,7 @@ import type { EventLog } from "../events/event-log";
 import type { RunExecutor } from "../executor/executor";
 import type { Logger } from "../log";
 import type { RunLimits } from "../runs/limits";
+import type { PlanRegistry } from "../../plans/registry";
 
 export interface ConnectionLimits {
   /** Open subscriptions one WebSocket may hold; more are TOO_MANY_REQUESTS. */
@@ -31,6 +32,8 @@ export interface Services {
   fanout: RunEventFanout;
   runOwners: RunOwners;
   executor: RunExecutor;
+  /** The plans runs can execute, by name. */
+  plans: PlanRegistry;
   log: Logger;
   cancelSettleTimeoutMs: number;
   /** A query or mutation not answered within this long answers SERVICE_UNAVAILABLE. */

@@ -35,6 +35,10 @@ export function run(overrides: Partial<Run> = {}): Run {
   return {
     id: RUN_ID,
     status: "queued",
+    plan: "canonical",
+    input: null,
+    output: null,
+    attempt: 1,
     appPath: "/apps/demo",
     stepDelayMs: 500,
     lastSeq: 0,

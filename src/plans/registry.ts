@@ -1,0 +1,26 @@
+import { canonicalPlan } from "./canonical";
+import type { Plan } from "./types";
+import { wordCountPlan } from "./word-count";
+
+/** Every plan runs can execute, by name. Adding a plan: one module beside this one and one line here. */
+export const PLANS: readonly Plan[] = [canonicalPlan, wordCountPlan];
+
+/** The plan run.start uses when none is given. */
+export const DEFAULT_PLAN = canonicalPlan.name;
+
+/** Looks plans up by name; a server (or a test) may replace or add plans. */
+export class PlanRegistry {
+  private readonly byName: ReadonlyMap<string, Plan>;
+
+  constructor(extra: readonly Plan[] = []) {
+    this.byName = new Map([...PLANS, ...extra].map((plan) => [plan.name, plan]));
+  }
+
+  get(name: string): Plan | undefined {
+    return this.byName.get(name);
+  }
+
+  get all(): Plan[] {
+    return [...this.byName.values()];
+  }
+}

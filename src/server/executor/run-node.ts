@@ -1,0 +1,86 @@
+import type { JsonObject, PlanNode } from "../../plans/types";
+import type { NewEvent, RunEvent } from "../events/types";
+
+export class NodeTimeoutError extends Error {
+  constructor(
+    readonly node: string,
+    timeoutMs: number,
+  ) {
+    super(`node ${node} exceeded its ${timeoutMs} ms timeout`);
+  }
+}
+
+/** A node's result or a trace's data, serialized, may hold at most this many bytes. */
+export const MAX_NODE_DATA_BYTES = 16 * 1024;
+
+export class NodeDataTooLargeError extends Error {
+  constructor(bytes: number) {
+    super(`data too large: ${bytes} bytes (at most ${MAX_NODE_DATA_BYTES})`);
+  }
+}
+
+/** A copy of a JSON object result (undefined for none); too large a result throws, so nothing is written. */
+export function checkedData(value: JsonObject | void): JsonObject | undefined {
+  if (value === undefined || value === null) return undefined;
+  const json = JSON.stringify(value);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > MAX_NODE_DATA_BYTES) throw new NodeDataTooLargeError(bytes);
+  return JSON.parse(json) as JsonObject;
+}
+
+export interface NodeRun {
+  input: unknown;
+  results: Record<string, JsonObject>;
+  attempt: number;
+  /** The server's node timeout, unless the node declares its own. */
+  nodeTimeoutMs: number;
+  signal: AbortSignal;
+  append: (event: Omit<NewEvent, "source">) => Promise<RunEvent | null>;
+}
+
+/** Runs one attempt of a node; rejects on timeout or interruption even if the node ignores its signal. */
+export async function runNode(node: PlanNode, options: NodeRun): Promise<JsonObject | void> {
+  const timeoutMs = node.timeoutMs ?? options.nodeTimeoutMs;
+  const nodeController = new AbortController();
+  const abortNode = () => nodeController.abort(options.signal.reason);
+  options.signal.addEventListener("abort", abortNode, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const stopped = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new NodeTimeoutError(node.name, timeoutMs);
+      nodeController.abort(error);
+      reject(error);
+    }, timeoutMs);
+    nodeController.signal.addEventListener("abort", () => reject(asError(nodeController.signal.reason)), {
+      once: true,
+    });
+  });
+  try {
+    // Called at once (a node that resolves before an interruption lands counts as finished); a
+    // node that throws synchronously becomes a rejection like any other failure.
+    let attempt: Promise<JsonObject | void>;
+    try {
+      attempt = Promise.resolve(
+        node.run({
+          signal: nodeController.signal,
+          input: options.input,
+          results: { ...options.results },
+          attempt: options.attempt,
+          trace: async (fn, data) => {
+            const checked = checkedData(data);
+            await options.append({ type: "DebugTrace", fn, ...(checked ? { data: checked } : {}) });
+          },
+        }),
+      );
+    } catch (error) {
+      attempt = Promise.reject(asError(error));
+    }
+    return await Promise.race([attempt, stopped]);
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener("abort", abortNode);
+    stopped.catch(() => {});
+  }
+}
+
+const asError = (reason: unknown) => (reason instanceof Error ? reason : new Error(String(reason)));

@@ -1,0 +1,72 @@
+import { z } from "zod";
+import { canonicalPlan } from "../../plans/canonical";
+import { DEFAULT_PLAN, type PlanRegistry } from "../../plans/registry";
+import { RUN_START_DEFAULTS, RUN_START_LIMITS } from "../../shared/api";
+import { InvalidRequestError } from "../errors";
+
+/** A plan as run.plans describes it: its input as a JSON Schema. */
+export interface PlanInfo {
+  name: string;
+  title: string;
+  description: string;
+  steps: string[];
+  input: Record<string, unknown>;
+}
+
+export function describePlans(plans: PlanRegistry): PlanInfo[] {
+  return plans.all.map((plan) => ({
+    name: plan.name,
+    title: plan.title,
+    description: plan.description,
+    steps: plan.nodes.map((node) => node.name),
+    input: z.toJSONSchema(plan.input, { unrepresentable: "any" }),
+  }));
+}
+
+/** An input the plan's schema refuses: answered BAD_REQUEST with the schema's issues. */
+export class PlanInputError extends InvalidRequestError {
+  constructor(
+    message: string,
+    readonly issues: readonly z.core.$ZodIssue[],
+  ) {
+    super(message);
+  }
+}
+
+export interface StartFields {
+  plan?: string | undefined;
+  input?: Record<string, unknown> | undefined;
+  appPath?: string | undefined;
+  stepDelayMs?: number | undefined;
+}
+
+/**
+ * What a start creates: the plan, its validated input and the run's appPath and stepDelayMs. The
+ * canonical plan's input is appPath and stepDelayMs (stored in their columns, input null); other
+ * plans show their target (or "/") as appPath and have no step delay.
+ */
+export function resolveStart(plans: PlanRegistry, fields: StartFields) {
+  const name = fields.plan ?? DEFAULT_PLAN;
+  const plan = plans.get(name);
+  if (!plan) throw new PlanInputError(`unknown plan ${name}`, [unknownPlanIssue(name)]);
+  if (name === canonicalPlan.name) {
+    return {
+      plan: name,
+      input: null,
+      appPath: fields.appPath ?? RUN_START_DEFAULTS.appPath,
+      stepDelayMs: fields.stepDelayMs ?? RUN_START_DEFAULTS.stepDelayMs,
+    };
+  }
+  const parsed = plan.input.safeParse(fields.input ?? {});
+  if (!parsed.success) throw new PlanInputError(`invalid input for plan ${name}`, parsed.error.issues);
+  const input = parsed.data as Record<string, unknown>;
+  const target = plan.target?.(input) || "/";
+  return { plan: name, input, appPath: target.slice(0, RUN_START_LIMITS.appPathMaxLength), stepDelayMs: 0 };
+}
+
+const unknownPlanIssue = (name: string): z.core.$ZodIssue => ({
+  code: "custom",
+  path: ["plan"],
+  message: `unknown plan ${name}`,
+  input: name,
+});
