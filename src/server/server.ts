@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { applyMigrations } from "../db/migrate";
+import { answerClientError, guardUpgrades } from "./http/guard";
 import { createRequestHandler } from "./http/handler";
 import { preparePages } from "./http/next-pages";
 import { createWebSocketEndpoint } from "./http/ws";
@@ -32,7 +33,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     : null;
   const webSocket = createWebSocketEndpoint(services, options.connectionLimits.messageBytes, pageUpgrades);
   const server = http.createServer(createRequestHandler(services, pages));
-  server.on("upgrade", (req, socket, head) => webSocket.onUpgrade(req, socket, head));
+  server.on(
+    "upgrade",
+    guardUpgrades(log, (req, socket, head) => webSocket.onUpgrade(req, socket, head)),
+  );
+  server.on("clientError", answerClientError);
 
   await fanout.start(database);
   outbox.start();

@@ -10,18 +10,17 @@ import type { Context } from "../trpc/context";
 import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
 import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
+import { guardRequests, type RequestHandler } from "./guard";
 import { checkReadiness } from "./health";
 import { ensureSession } from "./next-pages";
 import { isTrpcPath, normalisedPathname, sendJson, sendTrpcError } from "./responses";
 
 /**
  * Every plain HTTP request: probes, metrics, the tRPC API (queries and mutations) and, when
- * `pages` is given, the Next.js pages. WebSocket upgrades are routed in ws.ts.
+ * `pages` is given, the Next.js pages. WebSocket upgrades are routed in ws.ts. Guarded: nothing
+ * a request throws reaches the process.
  */
-export function createRequestHandler(
-  services: InstanceServices,
-  pages: http.RequestListener | null,
-): http.RequestListener {
+export function createRequestHandler(services: InstanceServices, pages: RequestHandler | null): http.RequestListener {
   const trpcHttp = createHTTPHandler({
     router: appRouter,
     createContext: async ({ req }): Promise<Context> => ({
@@ -37,12 +36,12 @@ export function createRequestHandler(
     },
   });
 
-  return (req, res) => {
+  return guardRequests(services.log, (req, res) => {
     const path = normalisedPathname(req.url);
     if (path === null) sendJson(res, 400, { error: "malformed URL" });
     else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
-    else if (path === "/readyz") void sendReadiness(services, res);
-    else if (path === "/metrics") void sendMetrics(services, res);
+    else if (path === "/readyz") return sendReadiness(services, res);
+    else if (path === "/metrics") return sendMetrics(services, res);
     else if (isTrpcPath(path) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
       sendTrpcError(res, 403, { message: "This origin may not call the API", jsonRpcCode: -32003, code: "FORBIDDEN" });
     } else if (isTrpcPath(path) && callsSubscription(path)) {
@@ -56,12 +55,12 @@ export function createRequestHandler(
     } else if (isTrpcPath(path)) trpcHttp(req, res);
     else if (pages) {
       ensureSession(services.auth, req, res);
-      pages(req, res);
+      return pages(req, res);
     } else {
       res.statusCode = 404;
       res.end("not found");
     }
-  };
+  });
 }
 
 /** Over a limit: HTTP clients get the retry hint as a Retry-After header (whole seconds) too. */

@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
 import type http from "node:http";
 import type { AuthSettings } from "../trpc/context";
+import type { RequestHandler } from "./guard";
 import { readCookie, SESSION_COOKIE, sessionCookieHeader } from "../auth/session-cookie";
 
 export interface PagesOptions {
@@ -16,7 +17,7 @@ export interface PagesOptions {
 }
 
 /** Next.js's request handler for the pages, after it has prepared (compiled in dev). */
-export async function preparePages(options: PagesOptions): Promise<http.RequestListener> {
+export async function preparePages(options: PagesOptions): Promise<RequestHandler> {
   const { default: next } = await import("next");
   const app = next({
     dev: options.dev,
@@ -27,7 +28,7 @@ export async function preparePages(options: PagesOptions): Promise<http.RequestL
   });
   await app.prepare();
   const handle = app.getRequestHandler();
-  return (req, res) => void handle(req, res);
+  return (req, res) => handle(req, res);
 }
 
 /** Page requests without a valid session get a new anonymous one: no sign-up to try the app. */
