@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { HTTP_BATCH_MAX_ITEMS } from "./shared/api";
 
 const intFromEnv = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -46,6 +47,10 @@ const envSchema = z.object({
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: intFromEnv(1, 10_000, 100),
   WS_MAX_BUFFERED_BYTES: intFromEnv(65_536, 1_073_741_824, 4_194_304),
   WS_MAX_MESSAGE_BYTES: intFromEnv(1_024, 16_777_216, 65_536),
+  /** Calls in one HTTP batch; more answer 400 before any runs. Not below what the bundled clients send. */
+  HTTP_MAX_BATCH_SIZE: intFromEnv(HTTP_BATCH_MAX_ITEMS, 10_000, HTTP_BATCH_MAX_ITEMS),
+  /** Largest HTTP request body the API reads; a larger one answers 413. */
+  HTTP_MAX_BODY_BYTES: intFromEnv(1_024, 104_857_600, 1_048_576),
   /** "false" serves only the API (/api/trpc): for headless instances that browsers never reach. */
   SERVE_PAGES: z
     .enum(["true", "false"])
@@ -98,6 +103,7 @@ export function serverOptionsFromEnv(env: Env) {
       socketBufferBytes: env.WS_MAX_BUFFERED_BYTES,
       messageBytes: env.WS_MAX_MESSAGE_BYTES,
     },
+    http: { maxBatchSize: env.HTTP_MAX_BATCH_SIZE, maxBodyBytes: env.HTTP_MAX_BODY_BYTES },
     ownerLimits: { startsPerMinute: env.RUN_STARTS_PER_MINUTE, activeRunsPerOwner: env.ACTIVE_RUNS_PER_OWNER },
     auth: {
       /** Signs session cookies; when absent, a secret generated once and kept in the database. */

@@ -23,6 +23,8 @@ export type InstanceServices = Services & {
   /** The lease owner id this instance writes on the runs it executes. */
   instanceId: string;
   metrics: ReturnType<typeof createMetrics>;
+  /** Limits and policies of the HTTP edge (http/): body and batch sizes. */
+  http: ServerSettings["http"];
 };
 
 /** Builds the long-lived parts of one instance, wired to each other; nothing is started yet. */
@@ -60,6 +62,7 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     fanout,
     executor,
     metrics,
+    http: options.http,
     log,
     cancelSettleTimeoutMs: options.cancelSettleTimeoutMs,
     limits: options.connectionLimits,

@@ -10,3 +10,5 @@ export const RUN_START_DEFAULTS = { appPath: "/", stepDelayMs: 500 } as const;
 export const RUN_START_LIMITS = { appPathMaxLength: 512, stepDelayMsMax: 60_000 } as const;
 /** `run.list` page size: default and bounds. */
 export const RUN_LIST_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
+/** Calls the bundled clients (pages, CLI, typed client) put in one HTTP batch; the server accepts at least this many. */
+export const HTTP_BATCH_MAX_ITEMS = 20;

@@ -8,6 +8,7 @@ import {
   type OperationLink,
   type TRPCLink,
 } from "@trpc/client";
+import { HTTP_BATCH_MAX_ITEMS } from "../../shared/api";
 import type { AppRouter } from "./types";
 
 const TRPC_PATH = "/api/trpc";
@@ -46,7 +47,7 @@ export function createAppTRPCClient() {
       splitLink({
         condition: (op: Operation) => op.type === "subscription",
         true: browserWsLink(),
-        false: httpBatchLink({ url: TRPC_PATH }),
+        false: httpBatchLink({ url: TRPC_PATH, maxItems: HTTP_BATCH_MAX_ITEMS }),
       }),
     ],
   });

@@ -29,6 +29,9 @@ export function createRequestHandler(services: InstanceServices, pages: RequestH
       caller: await identifyRequest(services, req),
     }),
     basePath: `${TRPC_PATH}/`,
+    // Over either limit tRPC answers before any call runs: 400 for the batch, 413 for the body.
+    maxBatchSize: services.http.maxBatchSize,
+    maxBodySize: services.http.maxBodyBytes,
     responseMeta: ({ errors }) => retryAfterHeader(errors),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR")
