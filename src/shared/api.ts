@@ -8,6 +8,10 @@ export const TRPC_PATH = "/api/trpc";
 export const RUN_START_DEFAULTS = { appPath: "/", stepDelayMs: 500 } as const;
 /** `run.start` input bounds. */
 export const RUN_START_LIMITS = { appPathMaxLength: 512, stepDelayMsMax: 60_000 } as const;
+/** What an `appPath` may not contain: control characters (C0, DEL, C1) and unpaired surrogates. */
+export const APP_PATH_REFUSED_CHARACTERS = /[\p{Cc}\p{Cs}]/u;
+/** Highest seq an event can have (a Postgres integer): `fromSeq` and `lastEventId` past it are refused. */
+export const RUN_SEQ_MAX = 2_147_483_647;
 /** `run.list` page size: default and bounds. */
 export const RUN_LIST_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
 /** Calls the bundled clients (pages, CLI, typed client) put in one HTTP batch; the server accepts at least this many. */

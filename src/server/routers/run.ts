@@ -1,6 +1,12 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
-import { RUN_LIST_LIMITS, RUN_START_DEFAULTS, RUN_START_LIMITS } from "../../shared/api";
+import {
+  APP_PATH_REFUSED_CHARACTERS,
+  RUN_LIST_LIMITS,
+  RUN_SEQ_MAX,
+  RUN_START_DEFAULTS,
+  RUN_START_LIMITS,
+} from "../../shared/api";
 import { streamActivity } from "../delivery/activity";
 import { streamRunEvents } from "../delivery/stream";
 import { InvalidRequestError } from "../errors";
@@ -20,7 +26,12 @@ export const runRouter = createTRPCRouter({
     .input(
       z
         .object({
-          appPath: z.string().min(1).max(RUN_START_LIMITS.appPathMaxLength).optional(),
+          appPath: z
+            .string()
+            .min(1)
+            .max(RUN_START_LIMITS.appPathMaxLength)
+            .refine((path) => !APP_PATH_REFUSED_CHARACTERS.test(path), "must not contain control characters")
+            .optional(),
           stepDelayMs: z.number().int().min(0).max(RUN_START_LIMITS.stepDelayMsMax).optional(),
         })
         .optional(),
@@ -78,11 +89,12 @@ export const runRouter = createTRPCRouter({
     .input(
       z.object({
         runId: z.guid(),
-        fromSeq: z.number().int().min(0).optional(),
+        fromSeq: z.number().int().min(0).max(RUN_SEQ_MAX).optional(),
         // Sent by tRPC clients on reconnect: the id of the last tracked event received (its seq).
         lastEventId: z
           .string()
-          .regex(/^\d{1,9}$/, "must be the seq of a received event")
+          .regex(/^\d{1,10}$/, "must be the seq of a received event")
+          .refine((id) => Number(id) <= RUN_SEQ_MAX, "must be the seq of a received event")
           .nullish(),
       }),
     )
