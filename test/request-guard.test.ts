@@ -50,7 +50,7 @@ describe("the request handler with pages that fail", () => {
 
   /** The real handler on its own port, with `pages` standing in for Next.js. */
   async function withPages(pages: RequestHandler): Promise<string> {
-    server = http.createServer(createRequestHandler(api().server.services, pages));
+    server = http.createServer(createRequestHandler(api().server.services, { dev: false, handle: pages }));
     await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }

@@ -5,6 +5,7 @@ import type { Duplex } from "node:stream";
 import type { Logger } from "../log";
 import { errorIdOf } from "../trpc/error-ids";
 import { sendJson } from "./responses";
+import { SECURITY_HEADERS } from "./security-headers";
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>;
 export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void | Promise<void>;
@@ -80,7 +81,8 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
 
 /** A complete, empty response written straight to a socket, which is then closed. */
 export function rawResponse(status: string): string {
-  return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`;
+  const headers = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${status}\r\n${headers.join("")}Connection: close\r\nContent-Length: 0\r\n\r\n`;
 }
 
 function referenceOf(error: unknown): string {

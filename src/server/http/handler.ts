@@ -10,17 +10,18 @@ import type { Context } from "../trpc/context";
 import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
 import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
-import { guardRequests, type RequestHandler } from "./guard";
+import { guardRequests } from "./guard";
 import { checkReadiness } from "./health";
-import { ensureSession } from "./next-pages";
+import { ensureSession, type Pages } from "./next-pages";
 import { isTrpcPath, normalisedPathname, sendJson, sendTrpcError } from "./responses";
+import { setSecurityHeaders, usePagePolicy } from "./security-headers";
 
 /**
  * Every plain HTTP request: probes, metrics, the tRPC API (queries and mutations) and, when
  * `pages` is given, the Next.js pages. WebSocket upgrades are routed in ws.ts. Guarded: nothing
  * a request throws reaches the process.
  */
-export function createRequestHandler(services: InstanceServices, pages: RequestHandler | null): http.RequestListener {
+export function createRequestHandler(services: InstanceServices, pages: Pages | null): http.RequestListener {
   const trpcHttp = createHTTPHandler({
     router: appRouter,
     createContext: async ({ req }): Promise<Context> => ({
@@ -40,6 +41,7 @@ export function createRequestHandler(services: InstanceServices, pages: RequestH
   });
 
   return guardRequests(services.log, (req, res) => {
+    setSecurityHeaders(res);
     const path = normalisedPathname(req.url);
     if (path === null) sendJson(res, 400, { error: "malformed URL" });
     else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
@@ -58,7 +60,8 @@ export function createRequestHandler(services: InstanceServices, pages: RequestH
     } else if (isTrpcPath(path)) trpcHttp(req, res);
     else if (pages) {
       ensureSession(services.auth, req, res);
-      return pages(req, res);
+      usePagePolicy(req, res, pages.dev);
+      return pages.handle(req, res);
     } else {
       res.statusCode = 404;
       res.end("not found");

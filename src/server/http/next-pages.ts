@@ -16,8 +16,14 @@ export interface PagesOptions {
   upgrades: EventEmitter;
 }
 
+export interface Pages {
+  /** Development (HMR): the pages' security policy allows what hot reloading needs. */
+  dev: boolean;
+  handle: RequestHandler;
+}
+
 /** Next.js's request handler for the pages, after it has prepared (compiled in dev). */
-export async function preparePages(options: PagesOptions): Promise<RequestHandler> {
+export async function preparePages(options: PagesOptions): Promise<Pages> {
   const { default: next } = await import("next");
   const app = next({
     dev: options.dev,
@@ -28,7 +34,7 @@ export async function preparePages(options: PagesOptions): Promise<RequestHandle
   });
   await app.prepare();
   const handle = app.getRequestHandler();
-  return (req, res) => handle(req, res);
+  return { dev: options.dev, handle: (req, res) => handle(req, res) };
 }
 
 /** Page requests without a valid session get a new anonymous one: no sign-up to try the app. */
