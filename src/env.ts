@@ -49,6 +49,8 @@ const envSchema = z.object({
   WS_MAX_MESSAGE_BYTES: intFromEnv(1_024, 16_777_216, 65_536),
   /** Calls in one HTTP batch; more answer 400 before any runs. Not below what the bundled clients send. */
   HTTP_MAX_BATCH_SIZE: intFromEnv(HTTP_BATCH_MAX_ITEMS, 10_000, HTTP_BATCH_MAX_ITEMS),
+  /** `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics answers 404. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   /** Largest HTTP request body the API reads; a larger one answers 413. */
   HTTP_MAX_BODY_BYTES: intFromEnv(1_024, 104_857_600, 1_048_576),
   /** "false" serves only the API (/api/trpc): for headless instances that browsers never reach. */
@@ -103,7 +105,12 @@ export function serverOptionsFromEnv(env: Env) {
       socketBufferBytes: env.WS_MAX_BUFFERED_BYTES,
       messageBytes: env.WS_MAX_MESSAGE_BYTES,
     },
-    http: { maxBatchSize: env.HTTP_MAX_BATCH_SIZE, maxBodyBytes: env.HTTP_MAX_BODY_BYTES },
+    http: {
+      maxBatchSize: env.HTTP_MAX_BATCH_SIZE,
+      maxBodyBytes: env.HTTP_MAX_BODY_BYTES,
+      /** Scrapers of /metrics send it as a bearer token; unset, /metrics is off. */
+      metricsToken: env.METRICS_TOKEN,
+    },
     ownerLimits: { startsPerMinute: env.RUN_STARTS_PER_MINUTE, activeRunsPerOwner: env.ACTIVE_RUNS_PER_OWNER },
     auth: {
       /** Signs session cookies; when absent, a secret generated once and kept in the database. */

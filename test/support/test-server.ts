@@ -23,6 +23,7 @@ type Overrides = {
   inboxCapacity?: number;
   limits?: Partial<ServerOptions["connectionLimits"]>;
   ownerLimits?: ServerOptions["ownerLimits"];
+  http?: Partial<ServerOptions["http"]>;
 };
 
 /** Starts the API server (no Next.js) on an ephemeral port over the given test database, with the default settings. */
@@ -39,6 +40,7 @@ export async function startTestServer(database: TestDatabase, overrides: Overrid
     ...(overrides.plan ? { plan: overrides.plan } : {}),
     ...(overrides.inboxCapacity ? { inboxCapacity: overrides.inboxCapacity } : {}),
     connectionLimits: { ...defaults.connectionLimits, ...overrides.limits },
+    http: { ...defaults.http, ...overrides.http },
     // Tests start runs far faster than a person; the limits have their own tests.
     ownerLimits: overrides.ownerLimits ?? { startsPerMinute: 1_000_000, activeRunsPerOwner: 1_000_000 },
     shutdownGraceMs: 0,

@@ -11,8 +11,8 @@ import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
 import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
 import { guardRequests } from "./guard";
-import { checkReadiness } from "./health";
 import { ensureSession, type Pages } from "./next-pages";
+import { sendMetrics, sendReadiness } from "./operations";
 import { isTrpcPath, normalisedPathname, sendJson, sendTrpcError } from "./responses";
 import { setSecurityHeaders, usePagePolicy } from "./security-headers";
 
@@ -46,7 +46,7 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     if (path === null) sendJson(res, 400, { error: "malformed URL" });
     else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
     else if (path === "/readyz") return sendReadiness(services, res);
-    else if (path === "/metrics") return sendMetrics(services, res);
+    else if (path === "/metrics") return sendMetrics(services, req, res);
     else if (isTrpcPath(path) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
       sendTrpcError(res, 403, { message: "This origin may not call the API", jsonRpcCode: -32003, code: "FORBIDDEN" });
     } else if (isTrpcPath(path) && callsSubscription(path)) {
@@ -83,24 +83,4 @@ function callsSubscription(path: string): boolean {
   return decodeURIComponent(path.slice(TRPC_PATH.length + 1))
     .split(",")
     .some((procedure) => SUBSCRIPTION_PATHS.has(procedure));
-}
-
-async function sendReadiness(services: InstanceServices, res: http.ServerResponse): Promise<void> {
-  const readiness = await checkReadiness({
-    db: services.database.db,
-    outboxRunning: () => services.outbox.isRunning,
-    timeoutMs: 2_000,
-  });
-  sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", ...readiness.checks });
-}
-
-async function sendMetrics(services: InstanceServices, res: http.ServerResponse): Promise<void> {
-  const { registry } = services.metrics;
-  try {
-    const body = await registry.metrics();
-    res.writeHead(200, { "content-type": registry.contentType }).end(body);
-  } catch (error) {
-    services.log.error({ err: error }, "collecting metrics failed");
-    sendJson(res, 503, { status: "metrics unavailable" });
-  }
 }
