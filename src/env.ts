@@ -4,6 +4,29 @@ import { HTTP_BATCH_MAX_ITEMS } from "./shared/api";
 const intFromEnv = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
+const parsedUrl = (text: string): URL | null => {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+};
+
+/** An http(s) origin as a browser sends it: scheme, host and optional port, nothing else. */
+const isOrigin = (text: string): boolean => {
+  const url = parsedUrl(text);
+  return (
+    url !== null &&
+    /^https?:$/.test(url.protocol) &&
+    !url.username &&
+    !url.password &&
+    url.pathname === "/" &&
+    !url.search &&
+    !url.hash &&
+    !text.endsWith("/")
+  );
+};
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -28,6 +51,12 @@ const envSchema = z.object({
   /** Signs session cookies; unset, a secret generated once is kept in the database. */
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   SESSION_MAX_AGE_DAYS: intFromEnv(1, 3650, 30),
+  /** Where browsers reach this server: its origin is the server's own, and the only Host it answers to. */
+  PUBLIC_URL: z
+    .string()
+    .refine((url) => /^https?:$/.test(parsedUrl(url)?.protocol ?? ""), "must be an http:// or https:// URL")
+    .transform((url) => new URL(url).origin)
+    .optional(),
   /** Comma-separated browser origins, besides the server's own, allowed to call the API. */
   ALLOWED_ORIGINS: z
     .string()
@@ -37,7 +66,12 @@ const envSchema = z.object({
         .split(",")
         .map((origin) => origin.trim())
         .filter(Boolean),
-    ),
+    )
+    .refine(
+      (origins) => origins.every(isOrigin),
+      "must be origins such as https://app.example:8443 (scheme, host and port; no path)",
+    )
+    .transform((origins) => origins.map((origin) => new URL(origin).origin)),
   SECURE_COOKIES: z
     .enum(["true", "false"])
     .default("false")
@@ -110,6 +144,8 @@ export function serverOptionsFromEnv(env: Env) {
       maxBodyBytes: env.HTTP_MAX_BODY_BYTES,
       /** Scrapers of /metrics send it as a bearer token; unset, /metrics is off. */
       metricsToken: env.METRICS_TOKEN,
+      /** PUBLIC_URL's origin; null: the server's origin is whatever Host a request names. */
+      publicOrigin: env.PUBLIC_URL ?? null,
     },
     ownerLimits: { startsPerMinute: env.RUN_STARTS_PER_MINUTE, activeRunsPerOwner: env.ACTIVE_RUNS_PER_OWNER },
     auth: {

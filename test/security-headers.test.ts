@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { SESSION_COOKIE } from "../src/server/auth/session-cookie";
 import { createRequestHandler } from "../src/server/http/handler";
 import type { Pages } from "../src/server/http/next-pages";
+import { webSocketOrigins } from "../src/server/http/origin";
 import { pagePolicy } from "../src/server/http/security-headers";
 import { useTestServer } from "./support/fixture";
 import { exchange, request, type RawResponse } from "./support/raw-http";
@@ -49,21 +50,25 @@ describe("security headers on API responses", () => {
 
 describe("the pages' policy", () => {
   it("allows scripts from this origin and with this nonce only, WebSockets to this host, no framing", () => {
-    const policy = pagePolicy({ nonce: "abc123", dev: false, host: "runs.example:8443" });
+    const webSockets = webSocketOrigins("runs.example:8443", { publicOrigin: null, allowedOrigins: [] });
+    const policy = pagePolicy({ nonce: "abc123", dev: false, webSockets });
     const directives = new Map(policy.split("; ").map((d) => [d.split(" ")[0], d.split(" ").slice(1)]));
     expect(directives.get("script-src")).toEqual(["'self'", "'nonce-abc123'"]);
     expect(directives.get("connect-src")).toEqual(["'self'", "ws://runs.example:8443", "wss://runs.example:8443"]);
     expect(directives.get("frame-ancestors")).toEqual(["'none'"]);
     expect(directives.get("object-src")).toEqual(["'none'"]);
-    expect(pagePolicy({ nonce: "n", dev: true, host: "h" })).toContain("script-src 'self' 'nonce-n' 'unsafe-eval'");
+    expect(pagePolicy({ nonce: "n", dev: true, webSockets })).toContain("script-src 'self' 'nonce-n' 'unsafe-eval'");
   });
 
-  it("never writes a Host header that is more than a host and port into the policy", () => {
-    for (const host of ["evil; script-src *", "a b", "x'", undefined]) {
-      const connect = pagePolicy({ nonce: "n", dev: false, host })
+  it("names PUBLIC_URL's WebSocket origin when set, and never a Host header that is more than a host and port", () => {
+    const connectSrc = (host: string | undefined, publicOrigin: string | null = null) =>
+      pagePolicy({ nonce: "n", dev: false, webSockets: webSocketOrigins(host, { publicOrigin, allowedOrigins: [] }) })
         .split("; ")
-        .find((d) => d.startsWith("connect-src"));
-      expect(connect, String(host)).toBe("connect-src 'self'");
+        .find((directive) => directive.startsWith("connect-src"));
+    expect(connectSrc("anything:1", "https://runs.example")).toBe("connect-src 'self' wss://runs.example");
+    expect(connectSrc("anything:1", "http://runs.example:8080")).toBe("connect-src 'self' ws://runs.example:8080");
+    for (const host of ["evil; script-src *", "a b", "x'", undefined]) {
+      expect(connectSrc(host), String(host)).toBe("connect-src 'self'");
     }
   });
 });

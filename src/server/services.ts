@@ -9,6 +9,7 @@ import { EventLog } from "./events/event-log";
 import { RunExecutor } from "./executor/executor";
 import { canonicalPlan, type PlanNode } from "./executor/plan";
 import type { Logger } from "./log";
+import type { OriginPolicy } from "./http/origin";
 import { createMetrics } from "./metrics";
 import type { Services } from "./trpc/context";
 
@@ -23,8 +24,10 @@ export type InstanceServices = Services & {
   /** The lease owner id this instance writes on the runs it executes. */
   instanceId: string;
   metrics: ReturnType<typeof createMetrics>;
-  /** Limits and policies of the HTTP edge (http/): body and batch sizes. */
+  /** Limits and policies of the HTTP edge (http/): body and batch sizes, the metrics token. */
   http: ServerSettings["http"];
+  /** This server's own origin and the other origins allowed to call the API. */
+  origins: OriginPolicy;
 };
 
 /** Builds the long-lived parts of one instance, wired to each other; nothing is started yet. */
@@ -63,6 +66,7 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     executor,
     metrics,
     http: options.http,
+    origins: { publicOrigin: options.http.publicOrigin, allowedOrigins: options.auth.allowedOrigins },
     log,
     cancelSettleTimeoutMs: options.cancelSettleTimeoutMs,
     limits: options.connectionLimits,

@@ -24,6 +24,7 @@ type Overrides = {
   limits?: Partial<ServerOptions["connectionLimits"]>;
   ownerLimits?: ServerOptions["ownerLimits"];
   http?: Partial<ServerOptions["http"]>;
+  allowedOrigins?: readonly string[];
 };
 
 /** Starts the API server (no Next.js) on an ephemeral port over the given test database, with the default settings. */
@@ -41,6 +42,7 @@ export async function startTestServer(database: TestDatabase, overrides: Overrid
     ...(overrides.inboxCapacity ? { inboxCapacity: overrides.inboxCapacity } : {}),
     connectionLimits: { ...defaults.connectionLimits, ...overrides.limits },
     http: { ...defaults.http, ...overrides.http },
+    auth: { ...defaults.auth, ...(overrides.allowedOrigins ? { allowedOrigins: overrides.allowedOrigins } : {}) },
     // Tests start runs far faster than a person; the limits have their own tests.
     ownerLimits: overrides.ownerLimits ?? { startsPerMinute: 1_000_000, activeRunsPerOwner: 1_000_000 },
     shutdownGraceMs: 0,

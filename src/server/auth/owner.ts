@@ -26,15 +26,3 @@ export async function identifyCaller(
   const ownerId = sessions.verify(cookie);
   return ownerId ? { ownerId } : { ownerId: null, problem: "invalid session" };
 }
-
-/** Browsers send Origin; it must be this server's own origin or one configured as allowed. */
-export function originAllowed(headers: IncomingHttpHeaders, allowedOrigins: readonly string[]): boolean {
-  const origin = headers.origin;
-  if (origin === undefined) return true; // not a browser: programs authenticate with tokens
-  if (allowedOrigins.includes(origin)) return true;
-  try {
-    return new URL(origin).host === headers.host;
-  } catch {
-    return false;
-  }
-}

@@ -2,7 +2,6 @@ import type http from "node:http";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { TRPC_PATH } from "../../shared/api";
-import { originAllowed } from "../auth/owner";
 import { LimitExceededError } from "../errors";
 import { appRouter } from "../routers/_app";
 import type { InstanceServices } from "../services";
@@ -13,6 +12,7 @@ import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
 import { guardRequests } from "./guard";
 import { ensureSession, type Pages } from "./next-pages";
 import { sendMetrics, sendReadiness } from "./operations";
+import { hostAllowed, originAllowed, webSocketOrigins } from "./origin";
 import { isTrpcPath, normalisedPathname, sendJson, sendTrpcError } from "./responses";
 import { setSecurityHeaders, usePagePolicy } from "./security-headers";
 
@@ -47,7 +47,8 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
     else if (path === "/readyz") return sendReadiness(services, res);
     else if (path === "/metrics") return sendMetrics(services, req, res);
-    else if (isTrpcPath(path) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
+    else if (!hostAllowed(req.headers, services.origins)) sendJson(res, 421, { error: "unknown host" });
+    else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {
       sendTrpcError(res, 403, { message: "This origin may not call the API", jsonRpcCode: -32003, code: "FORBIDDEN" });
     } else if (isTrpcPath(path) && callsSubscription(path)) {
       // Subscriptions are served over the WebSocket only, where per-connection limits apply (tRPC's
@@ -60,7 +61,7 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     } else if (isTrpcPath(path)) trpcHttp(req, res);
     else if (pages) {
       ensureSession(services.auth, req, res);
-      usePagePolicy(req, res, pages.dev);
+      usePagePolicy(req, res, { dev: pages.dev, webSockets: webSocketOrigins(req.headers.host, services.origins) });
       return pages.handle(req, res);
     } else {
       res.statusCode = 404;

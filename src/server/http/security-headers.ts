@@ -19,17 +19,16 @@ export function setSecurityHeaders(res: http.ServerResponse): void {
 /**
  * The pages' policy: scripts from this origin or carrying this response's nonce (Next.js puts it on
  * the inline scripts it renders, reading it from the request's policy header), WebSockets to this
- * host, no plugins, no framing. Development adds what hot reloading needs.
+ * server, no plugins, no framing. Development adds what hot reloading needs.
  */
-export function pagePolicy(options: { nonce: string; dev: boolean; host: string | undefined }): string {
-  const sockets = options.host && plainHost.test(options.host) ? ` ws://${options.host} wss://${options.host}` : "";
+export function pagePolicy(options: { nonce: string; dev: boolean; webSockets: readonly string[] }): string {
   return [
     "default-src 'self'",
     `script-src 'self' 'nonce-${options.nonce}'${options.dev ? " 'unsafe-eval'" : ""}`,
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
-    `connect-src 'self'${sockets}`,
+    ["connect-src 'self'", ...options.webSockets].join(" "),
     "object-src 'none'",
     "base-uri 'self'",
     "form-action 'self'",
@@ -37,12 +36,13 @@ export function pagePolicy(options: { nonce: string; dev: boolean; host: string 
   ].join("; ");
 }
 
-/** A Host header that is only a host name or address and a port: safe to write into a policy. */
-const plainHost = /^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i;
-
 /** Gives a page request its own nonce: on the response's policy, and on the request for Next.js to read. */
-export function usePagePolicy(req: http.IncomingMessage, res: http.ServerResponse, dev: boolean): void {
-  const policy = pagePolicy({ nonce: randomBytes(16).toString("base64"), dev, host: req.headers.host });
+export function usePagePolicy(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  options: { dev: boolean; webSockets: readonly string[] },
+): void {
+  const policy = pagePolicy({ nonce: randomBytes(16).toString("base64"), ...options });
   req.headers["content-security-policy"] = policy;
   res.setHeader("content-security-policy", policy);
 }

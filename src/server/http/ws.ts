@@ -3,12 +3,12 @@ import type http from "node:http";
 import type { Duplex } from "node:stream";
 import { applyWSSHandler, type CreateWSSContextFnOptions } from "@trpc/server/adapters/ws";
 import { WebSocketServer, type WebSocket } from "ws";
-import { originAllowed } from "../auth/owner";
 import { appRouter } from "../routers/_app";
 import type { InstanceServices } from "../services";
 import type { Context } from "../trpc/context";
 import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
+import { originAllowed } from "./origin";
 import { isTrpcPath, normalisedPathname } from "./responses";
 
 export interface WebSocketEndpoint {
@@ -46,7 +46,7 @@ export function createWebSocketEndpoint(
     onUpgrade(req, socket, head) {
       const path = normalisedPathname(req.url);
       if (path === null) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-      else if (isTrpcPath(path) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
+      else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {
         socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
       } else if (isTrpcPath(path)) wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
       else if (pageUpgrades && pageUpgrades.listenerCount("upgrade") > 0)
