@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
+import { SESSION_COOKIE } from "../src/server/auth/session-cookie";
 import { silentLogger } from "../src/server/log";
 import { guardUpgrades, type RequestHandler } from "../src/server/http/guard";
 import { createRequestHandler } from "../src/server/http/handler";
@@ -18,6 +19,12 @@ describe("nothing one request throws reaches the process (API only)", () => {
     }
     expect((await request(url, "/healthz")).status).toBe(200);
     expect(await api().client().trpc.run.list.query()).toEqual({ items: [], nextCursor: null });
+  });
+
+  it("a session cookie with a malformed escape is no session (401), not a 500", async () => {
+    for (const cookie of [`${SESSION_COOKIE}=%E0%`, `${SESSION_COOKIE}=%zz`]) {
+      expect((await request(api().server.url, "/api/trpc/run.list", { headers: { cookie } })).status, cookie).toBe(401);
+    }
   });
 
   it("bytes that are not HTTP answer 400 and the connection is closed", async () => {

@@ -39,11 +39,17 @@ export class SessionCookies {
   }
 }
 
-/** The value of one cookie from a Cookie header. */
+/** The value of one cookie from a Cookie header; one with a malformed escape counts as absent. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   for (const part of header?.split(";") ?? []) {
     const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        continue;
+      }
+    }
   }
   return undefined;
 }
