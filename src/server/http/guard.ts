@@ -65,8 +65,9 @@ export function guardUpgrades(
  * timeout): answer and close, as there is no request object to answer through.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
-  const inFlight = (socket as Duplex & { _httpMessage?: http.ServerResponse })._httpMessage;
-  if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
+  // As Node does: answer only on a connection nothing has been written to yet.
+  const untouched = socket instanceof net.Socket && socket.bytesWritten === 0;
+  if (error.code === "ECONNRESET" || !socket.writable || !untouched) {
     socket.destroy();
     return;
   }

@@ -12,7 +12,7 @@ import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
 import { guardRequests } from "./guard";
 import { ensureSession, type Pages } from "./next-pages";
 import { sendMetrics, sendReadiness } from "./operations";
-import { hostAllowed, originAllowed, webSocketOrigins } from "./origin";
+import { hostAllowed, isPlainHost, originAllowed, webSocketOrigins } from "./origin";
 import { isTrpcPath, normalisedPathname, sendJson, sendTrpcError } from "./responses";
 import { setSecurityHeaders, usePagePolicy } from "./security-headers";
 
@@ -44,12 +44,21 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     setSecurityHeaders(res);
     const path = normalisedPathname(req.url);
     if (path === null) sendJson(res, 400, { error: "malformed URL" });
-    else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
+    else if (req.headers.host !== undefined && !isPlainHost(req.headers.host)) {
+      sendJson(res, 400, { error: "malformed Host header" });
+    } else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
     else if (path === "/readyz") return sendReadiness(services, res);
     else if (path === "/metrics") return sendMetrics(services, req, res);
     else if (!hostAllowed(req.headers, services.origins)) sendJson(res, 421, { error: "unknown host" });
     else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {
       sendTrpcError(res, 403, { message: "This origin may not call the API", jsonRpcCode: -32003, code: "FORBIDDEN" });
+    } else if (isTrpcPath(path) && !speaksJson(req)) {
+      // tRPC would hand form data or a byte stream to a procedure as its input object.
+      sendTrpcError(res, 415, {
+        message: "The API takes JSON only",
+        jsonRpcCode: -32015,
+        code: "UNSUPPORTED_MEDIA_TYPE",
+      });
     } else if (isTrpcPath(path) && callsSubscription(path)) {
       // Subscriptions are served over the WebSocket only, where per-connection limits apply (tRPC's
       // own SSE transport is disabled too): refused here with a message that says where to go.
@@ -77,6 +86,12 @@ function retryAfterHeader(errors: readonly TRPCError[]): { headers?: Record<stri
   );
   const longest = Math.max(...waits.filter((ms): ms is number => ms !== undefined));
   return Number.isFinite(longest) ? { headers: { "retry-after": String(Math.ceil(longest / 1000)) } } : {};
+}
+
+/** No content type (GET), or JSON. */
+function speaksJson(req: http.IncomingMessage): boolean {
+  const type = req.headers["content-type"];
+  return type === undefined || /^application\/json\s*(;|$)/i.test(type);
 }
 
 /** True when an HTTP call (possibly batched: "a,b") names a subscription procedure; `path` is normalised. */

@@ -10,9 +10,12 @@ export interface OriginPolicy {
   allowedOrigins: readonly string[];
 }
 
-/** A Host header that is only a host name or address and a port. */
+/**
+ * A Host header that is only a host name or address and a port. Anything else (user info, a
+ * path, odd punctuation) is a malformed request: it would only reach code that builds URLs from it.
+ */
 export function isPlainHost(host: string | undefined): host is string {
-  return host !== undefined && /^([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i.test(host);
+  return host !== undefined && /^([a-z0-9._-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i.test(host);
 }
 
 /**
@@ -43,11 +46,13 @@ export function originAllowed(headers: IncomingHttpHeaders, policy: OriginPolicy
   return ["http:", "https:"].some((scheme) => origin === new URL(`${scheme}//${host}`).origin);
 }
 
-/** Upgrades addressed to another host are refused before anything routes them. */
+/** Upgrades with a malformed Host, or addressed to another host, are refused before anything routes them. */
 export function onlyKnownHosts(policy: OriginPolicy, handle: UpgradeHandler): UpgradeHandler {
   return (req, socket, head) => {
-    if (hostAllowed(req.headers, policy)) return handle(req, socket, head);
-    socket.end(rawResponse("421 Misdirected Request"));
+    const { host } = req.headers;
+    if (host !== undefined && !isPlainHost(host)) socket.end(rawResponse("400 Bad Request"));
+    else if (!hostAllowed(req.headers, policy)) socket.end(rawResponse("421 Misdirected Request"));
+    else return handle(req, socket, head);
   };
 }
 
