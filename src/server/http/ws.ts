@@ -8,6 +8,7 @@ import type { InstanceServices } from "../services";
 import type { Context } from "../trpc/context";
 import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
+import { rawResponse } from "./guard";
 import { originAllowed } from "./origin";
 import { isTrpcPath, normalisedPathname } from "./responses";
 
@@ -45,9 +46,9 @@ export function createWebSocketEndpoint(
   return {
     onUpgrade(req, socket, head) {
       const path = normalisedPathname(req.url);
-      if (path === null) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      if (path === null) socket.end(rawResponse("400 Bad Request"));
       else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {
-        socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+        socket.end(rawResponse("403 Forbidden"));
       } else if (isTrpcPath(path)) wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
       else if (pageUpgrades && pageUpgrades.listenerCount("upgrade") > 0)
         pageUpgrades.emit("upgrade", req, socket, head);
