@@ -1,7 +1,31 @@
 import { z } from "zod";
+import { HTTP_BATCH_MAX_ITEMS } from "./shared/api";
 
 const intFromEnv = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
+
+const parsedUrl = (text: string): URL | null => {
+  try {
+    return new URL(text);
+  } catch {
+    return null;
+  }
+};
+
+/** An http(s) origin as a browser sends it: scheme, host and optional port, nothing else. */
+const isOrigin = (text: string): boolean => {
+  const url = parsedUrl(text);
+  return (
+    url !== null &&
+    /^https?:$/.test(url.protocol) &&
+    !url.username &&
+    !url.password &&
+    url.pathname === "/" &&
+    !url.search &&
+    !url.hash &&
+    !text.endsWith("/")
+  );
+};
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -37,6 +61,12 @@ const envSchema = z.object({
   /** Signs session cookies; required in production, else a secret generated once is kept in the database. */
   SESSION_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   SESSION_MAX_AGE_DAYS: intFromEnv(1, 3650, 30),
+  /** Where browsers reach this server: its origin is the server's own, and the only Host it answers to. */
+  PUBLIC_URL: z
+    .string()
+    .refine((url) => /^https?:$/.test(parsedUrl(url)?.protocol ?? ""), "must be an http:// or https:// URL")
+    .transform((url) => new URL(url).origin)
+    .optional(),
   /** Comma-separated browser origins, besides the server's own, allowed to call the API. */
   ALLOWED_ORIGINS: z
     .string()
@@ -46,7 +76,12 @@ const envSchema = z.object({
         .split(",")
         .map((origin) => origin.trim())
         .filter(Boolean),
-    ),
+    )
+    .refine(
+      (origins) => origins.every(isOrigin),
+      "must be origins such as https://app.example:8443 (scheme, host and port; no path)",
+    )
+    .transform((origins) => origins.map((origin) => new URL(origin).origin)),
   SECURE_COOKIES: z
     .enum(["true", "false"])
     .default("false")
@@ -68,6 +103,12 @@ const envSchema = z.object({
   WS_MAX_MESSAGE_BYTES: intFromEnv(1_024, 16_777_216, 65_536),
   WS_MAX_CALLS_IN_FLIGHT: intFromEnv(1, 10_000, 20),
   WS_MAX_BATCH_SIZE: intFromEnv(1, 10_000, 20),
+  /** Calls in one HTTP batch; more answer 400 before any runs. Not below what the bundled clients send. */
+  HTTP_MAX_BATCH_SIZE: intFromEnv(HTTP_BATCH_MAX_ITEMS, 10_000, HTTP_BATCH_MAX_ITEMS),
+  /** `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics answers 404. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  /** Largest HTTP request body the API reads; a larger one answers 413. */
+  HTTP_MAX_BODY_BYTES: intFromEnv(1_024, 104_857_600, 1_048_576),
   /** "false" serves only the API (/api/trpc): for headless instances that browsers never reach. */
   SERVE_PAGES: z
     .enum(["true", "false"])
@@ -133,6 +174,14 @@ export function serverOptionsFromEnv(env: Env) {
       messageBytes: env.WS_MAX_MESSAGE_BYTES,
       callsInFlightPerConnection: env.WS_MAX_CALLS_IN_FLIGHT,
       callsPerMessage: env.WS_MAX_BATCH_SIZE,
+    },
+    http: {
+      maxBatchSize: env.HTTP_MAX_BATCH_SIZE,
+      maxBodyBytes: env.HTTP_MAX_BODY_BYTES,
+      /** Scrapers of /metrics send it as a bearer token; unset, /metrics is off. */
+      metricsToken: env.METRICS_TOKEN,
+      /** PUBLIC_URL's origin; null: the server's origin is whatever Host a request names. */
+      publicOrigin: env.PUBLIC_URL ?? null,
     },
     ownerLimits: { startsPerMinute: env.RUN_STARTS_PER_MINUTE, activeRunsPerOwner: env.ACTIVE_RUNS_PER_OWNER },
     addressLimits: {

@@ -52,7 +52,9 @@ describe("limits per client address", () => {
 
   it("an address gets a few new sessions a minute; then pages answer 429 and mint no owner", async () => {
     // The request handler of the test server, with a stand-in for the Next.js pages.
-    const pages = http.createServer(createRequestHandler(api().server.services, (_req, res) => res.end("page")));
+    const pages = http.createServer(
+      createRequestHandler(api().server.services, { dev: false, handle: (_req, res) => void res.end("page") }),
+    );
     pages.listen(0, "127.0.0.1");
     await once(pages, "listening");
     const base = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;

@@ -98,4 +98,25 @@ describe("bad input", () => {
     const { trpc } = api().client();
     expect(await trpc.run.list.query()).toEqual({ items: [], nextCursor: null });
   });
+
+  it("form data and byte streams are refused (415): run.start never runs on input it did not read", async () => {
+    const url = `${api().server.url}/api/trpc/run.start`;
+    const authorization = `Bearer ${await api().tokenFor("form-poster")}`;
+    const form = new FormData();
+    form.set("appPath", "/from-a-form");
+    const bodies: [string, RequestInit][] = [
+      ["form data", { body: form }],
+      ["bytes", { body: new Uint8Array([1, 2, 3]), headers: { "content-type": "application/octet-stream" } }],
+      ["batched bytes", { body: '{"0":"x"}', headers: { "content-type": "application/octet-stream" } }],
+      ["text", { body: "{}", headers: { "content-type": "text/plain" } }],
+    ];
+    for (const [label, init] of bodies) {
+      const batch = label === "batched bytes" ? "?batch=1" : "";
+      const headers = { authorization, ...(init.headers as Record<string, string> | undefined) };
+      const response = await fetch(`${url}${batch}`, { ...init, method: "POST", headers });
+      expect(response.status, label).toBe(415);
+    }
+    const { trpc } = api().client({ token: authorization.slice("Bearer ".length) });
+    expect((await trpc.run.list.query()).items).toEqual([]);
+  });
 });

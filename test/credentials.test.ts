@@ -80,7 +80,9 @@ describe("page requests", () => {
   let pagesUrl: string;
   beforeAll(async () => {
     // The real request handler in front of a stand-in for Next.js, so ensureSession runs as in production.
-    pages = http.createServer(createRequestHandler(api().server.services, (_req, res) => res.end("page")));
+    pages = http.createServer(
+      createRequestHandler(api().server.services, { dev: false, handle: (_req, res) => void res.end("page") }),
+    );
     await new Promise<void>((resolve) => pages.listen(0, "127.0.0.1", resolve));
     pagesUrl = `http://127.0.0.1:${(pages.address() as AddressInfo).port}`;
   });

@@ -6,6 +6,8 @@ import { decodeListCursor } from "../src/server/runs/list-cursor";
 import { awaitCondition } from "./support/await";
 import { useTestServer } from "./support/fixture";
 import { messageText, openRawSocket, rawSocketQuery, sessionCookie, trpcEndpoint } from "./support/raw-trpc";
+import { hostileRequest } from "./support/hostile-requests";
+import { exchange, request } from "./support/raw-http";
 
 const api = useTestServer();
 
@@ -141,6 +143,27 @@ describe("hostile input", () => {
       ),
       { numRuns: 150 },
     );
+    expect(await tableCounts()).toEqual(before);
+  });
+
+  it("raw requests with hostile headers, cookies, paths, framing and batches: answered 4xx (or 2xx), never 5xx, never a hang", async () => {
+    const before = await tableCounts();
+    const { url } = api().server;
+    const credentials = {
+      host: new URL(url).host,
+      token: await api().tokenFor("raw-fuzzer"),
+      session: api().server.services.auth.sessions.issue().value,
+    };
+    await fc.assert(
+      fc.asyncProperty(hostileRequest(credentials), async ({ bytes, summary }) => {
+        const { statuses } = await exchange(url, bytes, 3_000);
+        expect(statuses.length, summary).toBeGreaterThan(0);
+        for (const status of statuses) expect(status, summary).toBeLessThan(500);
+        expect((await tableCounts()).runs, `${summary} wrote a run`).toBe(before.runs);
+      }),
+      { numRuns: 500 },
+    );
+    expect((await request(url, "/healthz")).status).toBe(200);
     expect(await tableCounts()).toEqual(before);
   });
 

@@ -1,7 +1,7 @@
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from "@trpc/client";
 import WebSocket from "ws";
 import type { AppRouter } from "../server/routers/_app";
-import { TRPC_PATH } from "../shared/api";
+import { HTTP_BATCH_MAX_ITEMS, TRPC_PATH } from "../shared/api";
 import { requestKeyLink, retryWhenUnavailable } from "./start-retries";
 
 export type { AppRouter } from "../server/routers/_app";
@@ -71,7 +71,7 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
       splitLink({
         condition: (op) => op.type === "subscription",
         true: wsLink({ client: wsClient }),
-        false: httpBatchLink({ url: base.toString(), headers }),
+        false: httpBatchLink({ url: base.toString(), headers, maxItems: HTTP_BATCH_MAX_ITEMS }),
       }),
     ],
   });

@@ -2,7 +2,9 @@ import { EventEmitter } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { applyMigrations } from "../db/migrate";
+import { answerClientError, guardUpgrades } from "./http/guard";
 import { createRequestHandler } from "./http/handler";
+import { onlyKnownHosts } from "./http/origin";
 import { preparePages } from "./http/next-pages";
 import { createWebSocketEndpoint } from "./http/ws";
 import { createServices, type InstanceServices, type ServiceOptions } from "./services";
@@ -32,7 +34,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     : null;
   const webSocket = createWebSocketEndpoint(services, options.connectionLimits.messageBytes, pageUpgrades);
   const server = http.createServer(createRequestHandler(services, pages));
-  server.on("upgrade", (req, socket, head) => webSocket.onUpgrade(req, socket, head));
+  const upgrade = onlyKnownHosts(services.origins, (req, socket, head) => webSocket.onUpgrade(req, socket, head));
+  server.on("upgrade", guardUpgrades(log, upgrade));
+  server.on("clientError", answerClientError);
 
   await fanout.start(database);
   outbox.start();

@@ -14,6 +14,7 @@ import type { Logger } from "./log";
 import { PlanRegistry } from "../plans/registry";
 import type { Plan } from "../plans/types";
 import { Janitor } from "./janitor";
+import type { OriginPolicy } from "./http/origin";
 import { createMetrics } from "./metrics";
 import type { Services } from "./trpc/context";
 
@@ -29,6 +30,10 @@ export type InstanceServices = Services & {
   instanceId: string;
   metrics: ReturnType<typeof createMetrics>;
   janitor: Janitor;
+  /** Limits and policies of the HTTP edge (http/): body and batch sizes, the metrics token. */
+  http: ServerSettings["http"];
+  /** This server's own origin and the other origins allowed to call the API. */
+  origins: OriginPolicy;
 };
 
 /** Builds the long-lived parts of one instance, wired to each other; nothing is started yet. */
@@ -70,6 +75,8 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     plans,
     metrics,
     janitor: new Janitor(database.db, options.retention, metrics, log),
+    http: options.http,
+    origins: { publicOrigin: options.http.publicOrigin, allowedOrigins: options.auth.allowedOrigins },
     log,
     cancelSettleTimeoutMs: options.cancelSettleTimeoutMs,
     requestDeadlineMs: options.requestDeadlineMs,

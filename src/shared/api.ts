@@ -8,8 +8,15 @@ export const TRPC_PATH = "/api/trpc";
 export const RUN_START_DEFAULTS = { appPath: "/", stepDelayMs: 500 } as const;
 /** `run.start` input bounds. */
 export const RUN_START_LIMITS = { appPathMaxLength: 512, stepDelayMsMax: 60_000 } as const;
+/** What an `appPath` may not contain: control characters (C0, DEL, C1) and unpaired surrogates. */
+export const APP_PATH_REFUSED_CHARACTERS = /[\p{Cc}\p{Cs}]/u;
+/** Highest seq an event can have (a Postgres integer): `fromSeq` and `lastEventId` past it are refused. */
+export const RUN_SEQ_MAX = 2_147_483_647;
 /** `run.list` page size: default and bounds. */
 export const RUN_LIST_LIMITS = { defaultLimit: 20, maxLimit: 100 } as const;
 
 /** `run.start`'s optional requestKey: 1–128 of these characters, unique per owner. */
 export const REQUEST_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** Calls the bundled clients (pages, CLI, typed client) put in one HTTP batch; the server accepts at least this many. */
+export const HTTP_BATCH_MAX_ITEMS = 20;

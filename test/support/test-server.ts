@@ -28,6 +28,8 @@ type Overrides = {
   limits?: Partial<ServerOptions["connectionLimits"]>;
   ownerLimits?: ServerOptions["ownerLimits"];
   retention?: Partial<ServerOptions["retention"]>;
+  http?: Partial<ServerOptions["http"]>;
+  allowedOrigins?: readonly string[];
   addressLimits?: Partial<ServerOptions["addressLimits"]>;
   queuedRunsLimit?: number;
 };
@@ -54,6 +56,8 @@ export async function startTestServer(database: TestDatabase, overrides: Overrid
     ...(overrides.inboxCapacity ? { inboxCapacity: overrides.inboxCapacity } : {}),
     connectionLimits: { ...defaults.connectionLimits, ...overrides.limits },
     retention: { ...defaults.retention, ...overrides.retention },
+    http: { ...defaults.http, ...overrides.http },
+    auth: { ...defaults.auth, ...(overrides.allowedOrigins ? { allowedOrigins: overrides.allowedOrigins } : {}) },
     // Tests start runs far faster than a person; the limits have their own tests.
     ownerLimits: overrides.ownerLimits ?? { startsPerMinute: 1_000_000, activeRunsPerOwner: 1_000_000 },
     addressLimits: { ...defaults.addressLimits, ...UNLIMITED_ADDRESS, ...overrides.addressLimits },

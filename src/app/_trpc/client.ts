@@ -8,7 +8,7 @@ import {
   type OperationLink,
   type TRPCLink,
 } from "@trpc/client";
-import { TRPC_PATH } from "../../shared/api";
+import { HTTP_BATCH_MAX_ITEMS, TRPC_PATH } from "../../shared/api";
 import type { AppRouter } from "./types";
 
 /** The tRPC WebSocket on the page's own origin: the custom server serves both on one port. */
@@ -45,7 +45,7 @@ export function createAppTRPCClient() {
       splitLink({
         condition: (op: Operation) => op.type === "subscription",
         true: browserWsLink(),
-        false: httpBatchLink({ url: TRPC_PATH }),
+        false: httpBatchLink({ url: TRPC_PATH, maxItems: HTTP_BATCH_MAX_ITEMS }),
       }),
     ],
   });

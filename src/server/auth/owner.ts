@@ -36,15 +36,3 @@ export async function identifyCaller(
   if ("problem" in found) return { ownerId: null, problem: found.problem };
   return { ownerId: found.session.ownerId, credential: { kind: "session", expiresAt: found.session.expiresAt } };
 }
-
-/** Browsers send Origin; it must be this server's own origin or one configured as allowed. */
-export function originAllowed(headers: IncomingHttpHeaders, allowedOrigins: readonly string[]): boolean {
-  const origin = headers.origin;
-  if (origin === undefined) return true; // not a browser: programs authenticate with tokens
-  if (allowedOrigins.includes(origin)) return true;
-  try {
-    return new URL(origin).host === headers.host;
-  } catch {
-    return false;
-  }
-}

@@ -7,7 +7,7 @@ import type { EventSource, NewEvent, RunEvent } from "./types";
 export interface EventLogHooks {
   /** Publishes committed events now rather than at the outbox's next poll. */
   outbox: { wake(): void };
-  metrics: { eventAppended(): void };
+  metrics: { eventAppended(): void; runFinished(status: TerminalStatus): void };
 }
 
 /**
@@ -39,7 +39,7 @@ export class EventLog {
   /** Appends one event while `guard` holds; null when it no longer does (finished, or lease lost). */
   async append(runId: string, event: NewEvent, guard: AppendGuard): Promise<RunEvent | null> {
     const stored = await appendEvent(this.db, runId, event, guard);
-    if (stored) this.appended();
+    if (stored) this.appended(event);
     return stored;
   }
 
@@ -53,8 +53,9 @@ export class EventLog {
     return this.append(runId, { type: "RunFinished", source, ...outcome }, guard);
   }
 
-  private appended(): void {
+  private appended(event?: NewEvent): void {
     this.hooks.metrics.eventAppended();
+    if (event?.type === "RunFinished" && event.status) this.hooks.metrics.runFinished(event.status);
     this.hooks.outbox.wake();
   }
 }

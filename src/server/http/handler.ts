@@ -2,7 +2,6 @@ import type http from "node:http";
 import type { TRPCError } from "@trpc/server";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { TRPC_PATH } from "../../shared/api";
-import { originAllowed } from "../auth/owner";
 import { LimitExceededError } from "../errors";
 import { appRouter } from "../routers/_app";
 import type { InstanceServices } from "../services";
@@ -12,18 +11,19 @@ import { identifyRequest } from "../trpc/identify";
 import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
 import { holdRequestSlot } from "./address-guard";
 import { clientAddress } from "./client-address";
-import { checkReadiness } from "./health";
-import { ensureSession } from "./next-pages";
+import { guardRequests } from "./guard";
+import { ensureSession, type Pages } from "./next-pages";
+import { sendMetrics, sendReadiness } from "./operations";
+import { hostAllowed, isPlainHost, originAllowed, webSocketOrigins } from "./origin";
 import { isTrpcPath, normalisedPathname, sendJson, sendTrpcError } from "./responses";
+import { setSecurityHeaders, usePagePolicy } from "./security-headers";
 
 /**
  * Every plain HTTP request: probes, metrics, the tRPC API (queries and mutations) and, when
- * `pages` is given, the Next.js pages. WebSocket upgrades are routed in ws.ts.
+ * `pages` is given, the Next.js pages. WebSocket upgrades are routed in ws.ts. Guarded: nothing
+ * a request throws reaches the process.
  */
-export function createRequestHandler(
-  services: InstanceServices,
-  pages: http.RequestListener | null,
-): http.RequestListener {
+export function createRequestHandler(services: InstanceServices, pages: Pages | null): http.RequestListener {
   const trpcHttp = createHTTPHandler({
     router: appRouter,
     createContext: async ({ req }): Promise<Context> => ({
@@ -33,6 +33,9 @@ export function createRequestHandler(
       clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
     }),
     basePath: `${TRPC_PATH}/`,
+    // Over either limit tRPC answers before any call runs: 400 for the batch, 413 for the body.
+    maxBatchSize: services.http.maxBatchSize,
+    maxBodySize: services.http.maxBodyBytes,
     responseMeta: ({ errors }) => retryAfterHeader(errors),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR")
@@ -40,16 +43,27 @@ export function createRequestHandler(
     },
   });
 
-  return (req, res) => {
+  return guardRequests(services.log, (req, res) => {
+    setSecurityHeaders(res);
     const path = normalisedPathname(req.url);
     if (path === null) sendJson(res, 400, { error: "malformed URL" });
-    else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
-    else if (path === "/readyz") void sendReadiness(services, res);
-    else if (path === "/metrics") void sendMetrics(services, res);
+    else if (req.headers.host !== undefined && !isPlainHost(req.headers.host)) {
+      sendJson(res, 400, { error: "malformed Host header" });
+    } else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
+    else if (path === "/readyz") return sendReadiness(services, res);
+    else if (path === "/metrics") return sendMetrics(services, req, res);
+    else if (!hostAllowed(req.headers, services.origins)) sendJson(res, 421, { error: "unknown host" });
     else if (!holdRequestSlot(services, req, res, path)) {
       // Answered 429: the client's address has too many requests in flight.
-    } else if (isTrpcPath(path) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
+    } else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {
       sendTrpcError(res, 403, { message: "This origin may not call the API", jsonRpcCode: -32003, code: "FORBIDDEN" });
+    } else if (isTrpcPath(path) && !speaksJson(req)) {
+      // tRPC would hand form data or a byte stream to a procedure as its input object.
+      sendTrpcError(res, 415, {
+        message: "The API takes JSON only",
+        jsonRpcCode: -32015,
+        code: "UNSUPPORTED_MEDIA_TYPE",
+      });
     } else if (isTrpcPath(path) && callsSubscription(path)) {
       // Subscriptions are served over the WebSocket only, where per-connection limits apply (tRPC's
       // own SSE transport is disabled too): refused here with a message that says where to go.
@@ -60,12 +74,14 @@ export function createRequestHandler(
       });
     } else if (isTrpcPath(path)) trpcHttp(req, res);
     else if (pages) {
-      if (ensureSession(services, req, res, path)) pages(req, res);
+      if (!ensureSession(services, req, res, path)) return; // answered 429
+      usePagePolicy(req, res, { dev: pages.dev, webSockets: webSocketOrigins(req.headers.host, services.origins) });
+      return pages.handle(req, res);
     } else {
       res.statusCode = 404;
       res.end("not found");
     }
-  };
+  });
 }
 
 /** Over a limit: HTTP clients get the retry hint as a Retry-After header (whole seconds) too. */
@@ -77,29 +93,15 @@ function retryAfterHeader(errors: readonly TRPCError[]): { headers?: Record<stri
   return Number.isFinite(longest) ? { headers: { "retry-after": String(Math.ceil(longest / 1000)) } } : {};
 }
 
+/** No content type (GET), or JSON. */
+function speaksJson(req: http.IncomingMessage): boolean {
+  const type = req.headers["content-type"];
+  return type === undefined || /^application\/json\s*(;|$)/i.test(type);
+}
+
 /** True when an HTTP call (possibly batched: "a,b") names a subscription procedure; `path` is normalised. */
 function callsSubscription(path: string): boolean {
   return decodeURIComponent(path.slice(TRPC_PATH.length + 1))
     .split(",")
     .some((procedure) => SUBSCRIPTION_PATHS.has(procedure));
-}
-
-async function sendReadiness(services: InstanceServices, res: http.ServerResponse): Promise<void> {
-  const readiness = await checkReadiness({
-    db: services.database.db,
-    outboxRunning: () => services.outbox.isRunning,
-    timeoutMs: 2_000,
-  });
-  sendJson(res, readiness.ready ? 200 : 503, { status: readiness.ready ? "ready" : "not ready", ...readiness.checks });
-}
-
-async function sendMetrics(services: InstanceServices, res: http.ServerResponse): Promise<void> {
-  const { registry } = services.metrics;
-  try {
-    const body = await registry.metrics();
-    res.writeHead(200, { "content-type": registry.contentType }).end(body);
-  } catch (error) {
-    services.log.error({ err: error }, "collecting metrics failed");
-    sendJson(res, 503, { status: "metrics unavailable" });
-  }
 }

@@ -5,6 +5,7 @@ import { LimitExceededError } from "../errors";
 import type { Services } from "../trpc/context";
 import { sendTooManyRequests } from "./address-guard";
 import { clientAddress } from "./client-address";
+import type { RequestHandler } from "./guard";
 
 export interface PagesOptions {
   dev: boolean;
@@ -18,8 +19,14 @@ export interface PagesOptions {
   upgrades: EventEmitter;
 }
 
+export interface Pages {
+  /** Development (HMR): the pages' security policy allows what hot reloading needs. */
+  dev: boolean;
+  handle: RequestHandler;
+}
+
 /** Next.js's request handler for the pages, after it has prepared (compiled in dev). */
-export async function preparePages(options: PagesOptions): Promise<http.RequestListener> {
+export async function preparePages(options: PagesOptions): Promise<Pages> {
   const { default: next } = await import("next");
   const app = next({
     dev: options.dev,
@@ -30,7 +37,7 @@ export async function preparePages(options: PagesOptions): Promise<http.RequestL
   });
   await app.prepare();
   const handle = app.getRequestHandler();
-  return (req, res) => void handle(req, res);
+  return { dev: options.dev, handle: (req, res) => handle(req, res) };
 }
 
 /**

@@ -4,7 +4,6 @@ import type { Duplex } from "node:stream";
 import { getErrorShape, TRPCError } from "@trpc/server";
 import { applyWSSHandler, type CreateWSSContextFnOptions } from "@trpc/server/adapters/ws";
 import { WebSocketServer, type WebSocket } from "ws";
-import { originAllowed } from "../auth/owner";
 import { appRouter } from "../routers/_app";
 import type { InstanceServices } from "../services";
 import type { Context } from "../trpc/context";
@@ -12,6 +11,8 @@ import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
 import { clientAddress } from "./client-address";
 import { guardedWebSocket, type BatchedCall } from "./guarded-socket";
+import { rawResponse } from "./guard";
+import { originAllowed } from "./origin";
 import { isTrpcPath, normalisedPathname } from "./responses";
 
 export interface WebSocketEndpoint {
@@ -60,9 +61,9 @@ export function createWebSocketEndpoint(
   return {
     onUpgrade(req, socket, head) {
       const path = normalisedPathname(req.url);
-      if (path === null) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
-      else if (isTrpcPath(path) && !originAllowed(req.headers, services.auth.allowedOrigins)) {
-        socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n");
+      if (path === null) socket.end(rawResponse("400 Bad Request"));
+      else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {
+        socket.end(rawResponse("403 Forbidden"));
       } else if (isTrpcPath(path)) wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
       else if (pageUpgrades && pageUpgrades.listenerCount("upgrade") > 0)
         pageUpgrades.emit("upgrade", req, socket, head);

@@ -1,6 +1,12 @@
 import { tracked } from "@trpc/server";
 import { z } from "zod";
-import { REQUEST_KEY_PATTERN, RUN_LIST_LIMITS, RUN_START_LIMITS } from "../../shared/api";
+import {
+  APP_PATH_REFUSED_CHARACTERS,
+  REQUEST_KEY_PATTERN,
+  RUN_LIST_LIMITS,
+  RUN_SEQ_MAX,
+  RUN_START_LIMITS,
+} from "../../shared/api";
 import { RUN_STATUSES } from "../../shared/run-status";
 import { isAnonymousOwner } from "../auth/session-cookie";
 import { streamActivity } from "../delivery/activity";
@@ -25,7 +31,12 @@ export const runRouter = createTRPCRouter({
     .input(
       z
         .object({
-          appPath: z.string().min(1).max(RUN_START_LIMITS.appPathMaxLength).optional(),
+          appPath: z
+            .string()
+            .min(1)
+            .max(RUN_START_LIMITS.appPathMaxLength)
+            .refine((path) => !APP_PATH_REFUSED_CHARACTERS.test(path), "must not contain control characters")
+            .optional(),
           stepDelayMs: z.number().int().min(0).max(RUN_START_LIMITS.stepDelayMsMax).optional(),
           // Which plan to run (run.plans lists them) and its input, validated by the plan's schema.
           plan: z.string().min(1).max(100).optional(),
@@ -108,11 +119,12 @@ export const runRouter = createTRPCRouter({
     .input(
       z.object({
         runId: z.guid(),
-        fromSeq: z.number().int().min(0).optional(),
+        fromSeq: z.number().int().min(0).max(RUN_SEQ_MAX).optional(),
         // Sent by tRPC clients on reconnect: the id of the last tracked event received (its seq).
         lastEventId: z
           .string()
-          .regex(/^\d{1,9}$/, "must be the seq of a received event")
+          .regex(/^\d{1,10}$/, "must be the seq of a received event")
+          .refine((id) => Number(id) <= RUN_SEQ_MAX, "must be the seq of a received event")
           .nullish(),
       }),
     )
