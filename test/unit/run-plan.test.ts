@@ -70,7 +70,7 @@ afterEach(() => {
 
 describe("running a plan", () => {
   it("the canonical plan appends the golden timeline and succeeds", async () => {
-    const run = start(canonicalPlan as unknown as Plan);
+    const run = start(canonicalPlan);
     await run.done;
     // RunStarted is run.start's to append; the plan appends the rest. The canonical plan's output
     // (stored on the run, not on the event) is empty.
