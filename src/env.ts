@@ -1,3 +1,5 @@
+// Every setting of the server in one validated schema, with its default, and the server options
+// built from it: one piece on purpose (a reader looks up any setting here), hence its length.
 import { z } from "zod";
 import { HTTP_BATCH_MAX_ITEMS } from "./shared/api";
 

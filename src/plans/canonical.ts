@@ -13,9 +13,10 @@ export type CanonicalInput = z.output<typeof canonicalInput>;
 
 const waitStep = (ctx: NodeContext<CanonicalInput>) => sleep(ctx.input.stepDelayMs, undefined, { signal: ctx.signal });
 
-// What each canonical step does beyond waiting its step delay.
+// What each canonical step does beyond waiting its step delay: the first one checks the device.
+const [ensureDevice] = CANONICAL_STEPS;
 const canonicalWork: Partial<Record<CanonicalStep, (ctx: NodeContext<CanonicalInput>) => Promise<void>>> = {
-  EnsureDevice: (ctx) => ctx.trace("ensureDevice.check"),
+  [ensureDevice]: (ctx) => ctx.trace("ensureDevice.check"),
 };
 
 /** The canonical crawl plan, the default: 13 events when it succeeds, none carrying data. */

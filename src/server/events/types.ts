@@ -22,18 +22,10 @@ export interface RunEvent {
 }
 
 /** An event to append: the log assigns its run, seq and time. */
-export interface NewEvent {
-  type: RunEventType;
-  source: EventSource;
-  name?: string;
-  fn?: string;
-  status?: TerminalStatus;
-  reason?: string;
-  data?: Record<string, unknown>;
-  attempt?: number;
+export type NewEvent = Omit<RunEvent, "runId" | "seq" | "ts" | "v"> & {
   /** Set on RunFinished of a succeeded run: stored as the run's output by the same statement. */
   output?: Record<string, unknown>;
-}
+};
 
 type OptionalFields = { [K in "name" | "fn" | "status" | "reason" | "data" | "attempt"]?: RunEvent[K] | null };
 
