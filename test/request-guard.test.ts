@@ -24,8 +24,11 @@ describe("nothing one request throws reaches the process (API only)", () => {
   it("a Host header with user info or other punctuation answers 400 over HTTP and WebSocket (it used to be a 500)", async () => {
     const { url } = api().server;
     const authorization = `Bearer ${await api().tokenFor("host-prober")}`;
-    for (const host of ["0@0", "a@127.0.0.1", "$@&", "x/y", "a b"]) {
-      expect((await request(url, "/api/trpc/run.list", { headers: { host, authorization } })).status, host).toBe(400);
+    for (const host of ["0@0", "a@127.0.0.1", "$@&", "x/y", "a b", "[:::]", "999.999.999.999", "h:99999999"]) {
+      expect(
+        (await request(url, "/api/trpc/run.list", { headers: { host, authorization, origin: "http://x" } })).status,
+        host,
+      ).toBe(400);
       const upgrade = `GET /api/trpc HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`;
       expect((await exchange(url, upgrade)).statuses, `upgrade with ${host}`).toEqual([400]);
     }

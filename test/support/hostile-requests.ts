@@ -85,7 +85,12 @@ const headerValues = (credentials: Credentials) => {
   const own = credentials.host;
   const session = `${SESSION_COOKIE}=${credentials.session}`;
   return {
-    host: fc.oneof(often(fc.constant(own)), fc.constantFrom("evil.example", "", `${own}.evil.example`), junk(), absent),
+    host: fc.oneof(
+      often(fc.constant(own)),
+      fc.constantFrom("evil.example", "", `${own}.evil.example`, `user@${own}`, "[:::]", "999.999.999.999", "h:99999"),
+      junk(),
+      absent,
+    ),
     origin: fc.oneof(
       often(fc.constantFrom(null, `http://${own}`)),
       fc.constantFrom(`https://${own}`, "http://evil.example", "null"),

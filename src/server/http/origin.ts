@@ -1,6 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { UpgradeHandler } from "./guard";
-import { rawResponse } from "./guard";
+import { rawResponse, type UpgradeHandler } from "./guard";
 
 /** Who this server is to browsers. Origins are compared whole: scheme, host and port. */
 export interface OriginPolicy {
@@ -15,7 +14,12 @@ export interface OriginPolicy {
  * path, odd punctuation) is a malformed request: it would only reach code that builds URLs from it.
  */
 export function isPlainHost(host: string | undefined): host is string {
-  return host !== undefined && /^([a-z0-9._-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i.test(host);
+  if (host === undefined || !/^([a-z0-9._-]+|\[[0-9a-f:.]+\])(:\d{1,5})?$/i.test(host)) return false;
+  try {
+    return new URL(`http://${host}`).host !== ""; // and one URLs take (not "[:::]", not "999.999.999.999")
+  } catch {
+    return false;
+  }
 }
 
 /**
