@@ -1,38 +1,16 @@
 import { TRPCClientError } from "@trpc/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { awaitCondition, awaitEvents, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { range, seqs } from "./support/fixture";
-import { spawnTestServer, type TestServerProcess } from "./support/server-process";
-import { startTcpProxy } from "./support/tcp-proxy";
-import { createTestDatabase, type TestDatabase } from "./support/test-database";
+import { useServerBehindProxy } from "./support/server-behind-proxy";
 
 const hasPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
 describe.runIf(hasPostgres)("the database goes away mid-stream", () => {
-  let database: TestDatabase;
-  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
-  let server: TestServerProcess;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const direct = new URL(database.url!);
-    proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const viaProxy = new URL(direct);
-    viaProxy.port = String(proxy.port);
-    server = await spawnTestServer(viaProxy.toString(), {
-      LISTENER_CHECK_MS: "300",
-      HEARTBEAT_MS: "300",
-      LEASE_MS: "10000",
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-    await proxy?.close();
-    await database?.drop();
-  });
+  const setup = useServerBehindProxy({ LISTENER_CHECK_MS: "300", HEARTBEAT_MS: "300", LEASE_MS: "10000" });
 
   it("run.start fails fast and clearly while it is down; the stream resumes without loss when it is back", async () => {
-    const { trpc } = server.client();
+    const { trpc } = setup().server.client();
     // Each node sleeps 2 s: the outage falls inside a node, so no event has to be written during it.
     const run = await trpc.run.start.mutate({ stepDelayMs: 2_000 });
     const stream = subscribeEvents(trpc, { runId: run.id });
@@ -43,7 +21,7 @@ describe.runIf(hasPostgres)("the database goes away mid-stream", () => {
       20_000,
     );
 
-    proxy.down();
+    setup().proxy.down();
     const startedAt = Date.now();
     const failure = await trpc.run.start.mutate({ stepDelayMs: 0 }).then(
       () => null,
@@ -55,15 +33,15 @@ describe.runIf(hasPostgres)("the database goes away mid-stream", () => {
     expect(failedAfterMs).toBeLessThan(6_000);
     // Stay down until the server has noticed too (a lease heartbeat failed), then come back.
     await awaitCondition(
-      () => server.logs.some((line) => line.includes("lease heartbeat failed")),
+      () => setup().server.logs.some((line) => line.includes("lease heartbeat failed")),
       "a failed heartbeat",
     );
-    proxy.up();
+    setup().proxy.up();
 
     const events = await awaitStreamCompletion(stream, 30_000);
     expect(seqs(events)).toEqual(range(1, 13));
     expect(events.at(-1)).toMatchObject({ type: "RunFinished", status: "succeeded" });
-    expect(server.logs.some((line) => line.includes("subscribers resync from the table"))).toBe(true);
+    expect(setup().server.logs.some((line) => line.includes("subscribers resync from the table"))).toBe(true);
     // And it takes new work again by itself.
     const next = await trpc.run.start.mutate({ stepDelayMs: 0 });
     expect(seqs(await awaitStreamCompletion(subscribeEvents(trpc, { runId: next.id }), 20_000))).toEqual(range(1, 13));

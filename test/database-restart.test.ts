@@ -1,13 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { eq, inArray, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/client";
+import { describe, expect, it } from "vitest";
 import { runs } from "../src/db/schema";
 import { awaitCondition, awaitEvents, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { range, seqs } from "./support/fixture";
-import { spawnTestServer, type TestServerProcess } from "./support/server-process";
-import { startTcpProxy } from "./support/tcp-proxy";
-import { createTestDatabase, type TestDatabase } from "./support/test-database";
+import { useServerBehindProxy } from "./support/server-behind-proxy";
 
 const hasPostgres = Boolean(process.env.TEST_DATABASE_URL);
 const OUTAGES = 3;
@@ -23,37 +20,19 @@ interface Attempt {
 }
 
 describe.runIf(hasPostgres)("Postgres restarts under load", () => {
-  let database: TestDatabase;
-  let inspect: Database;
-  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
-  let server: TestServerProcess;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    inspect = database.open();
-    const direct = new URL(database.url!);
-    proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const viaProxy = new URL(direct);
-    viaProxy.port = String(proxy.port);
-    server = await spawnTestServer(viaProxy.toString(), {
-      LISTENER_CHECK_MS: "300",
-      HEARTBEAT_MS: "300",
-      LEASE_MS: String(LEASE_MS),
-    });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-    await proxy?.close();
-    await database?.drop();
+  const setup = useServerBehindProxy({
+    LISTENER_CHECK_MS: "300",
+    HEARTBEAT_MS: "300",
+    LEASE_MS: String(LEASE_MS),
   });
 
   /** One raw run.start over HTTP with a fixed requestKey: its status and how long it took. */
   async function startOnce(key: string): Promise<Attempt> {
     const began = Date.now();
     try {
-      const response = await fetch(`${server.url}/api/trpc/run.start`, {
+      const response = await fetch(`${setup().server.url}/api/trpc/run.start`, {
         method: "POST",
-        headers: { authorization: `Bearer ${server.token}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${setup().server.token}`, "content-type": "application/json" },
         body: JSON.stringify({ stepDelayMs: 0, requestKey: key }),
         signal: AbortSignal.timeout(20_000),
       });
@@ -65,7 +44,7 @@ describe.runIf(hasPostgres)("Postgres restarts under load", () => {
   }
 
   it(`answers every call within seconds, never exits, loses nothing and starts nothing twice (${OUTAGES} restarts)`, async () => {
-    const { trpc } = server.client();
+    const { trpc } = setup().server.client();
     const attempts: Attempt[] = [];
     const keys: string[] = [];
     const streams: { runId: string; stream: ReturnType<typeof subscribeEvents> }[] = [];
@@ -92,13 +71,13 @@ describe.runIf(hasPostgres)("Postgres restarts under load", () => {
           }
         }
       });
-      proxy.restarting();
+      setup().proxy.restarting();
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-      proxy.up();
+      setup().proxy.up();
       outageOver = true;
       await Promise.all(load);
       // The server is still the same process and serves again.
-      expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+      expect((await fetch(`${setup().server.url}/healthz`)).status).toBe(200);
     }
 
     for (const attempt of attempts) {
@@ -113,16 +92,17 @@ describe.runIf(hasPostgres)("Postgres restarts under load", () => {
       expect(seqs(events)).toEqual(range(1, events.length));
     }
     // No run is left running past its lease, and no key started two runs.
+    const { db } = setup().database.open();
     await awaitCondition(async () => {
-      const [row] = await inspect.db
+      const [row] = await db
         .select({ active: sql<number>`count(*)::int` })
         .from(runs)
         .where(inArray(runs.status, ["queued", "running"]));
       return row!.active === 0;
     }, "every run to be finished");
     for (const key of keys) {
-      expect(await inspect.db.select({ id: runs.id }).from(runs).where(eq(runs.requestKey, key))).toHaveLength(1);
+      expect(await db.select({ id: runs.id }).from(runs).where(eq(runs.requestKey, key))).toHaveLength(1);
     }
-    expect(server.logs.some((line) => line.includes("uncaught"))).toBe(false);
+    expect(setup().server.logs.some((line) => line.includes("uncaught"))).toBe(false);
   }, 120_000);
 });

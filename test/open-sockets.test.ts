@@ -1,6 +1,6 @@
 import { TRPCClientError } from "@trpc/client";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AppRouter } from "../src/client";
 import { runs } from "../src/db/schema";
 import { parseEnv, serverOptionsFromEnv } from "../src/env";
@@ -8,9 +8,7 @@ import { createApiToken, revokeApiToken } from "../src/server/auth/api-tokens";
 import { SESSION_COOKIE } from "../src/server/auth/session-cookie";
 import { awaitCondition, awaitEvents, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
-import { spawnTestServer, type TestServerProcess } from "./support/server-process";
-import { startTcpProxy } from "./support/tcp-proxy";
-import { createTestDatabase, type TestDatabase } from "./support/test-database";
+import { useServerBehindProxy } from "./support/server-behind-proxy";
 import { codeOf, socketClient } from "./support/ws-client";
 
 const api = useTestServer();
@@ -134,32 +132,17 @@ function subscribeActivity(trpc: ReturnType<typeof socketClient>["trpc"]) {
 }
 
 describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the re-check during a database outage", () => {
-  let database: TestDatabase;
-  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
-  let server: TestServerProcess;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const direct = new URL(database.url!);
-    proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const viaProxy = new URL(direct);
-    viaProxy.port = String(proxy.port);
-    server = await spawnTestServer(viaProxy.toString(), { LISTENER_CHECK_MS: "300", LEASE_MS: "60000" });
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-    await proxy?.close();
-    await database?.drop();
-  });
+  const setup = useServerBehindProxy({ LISTENER_CHECK_MS: "300", LEASE_MS: "60000" });
 
   it("answers SERVICE_UNAVAILABLE on the socket, keeps its open subscription, and works again after", async () => {
-    const socket = socketClient(server.url, { token: server.token });
+    const socket = socketClient(setup().server.url, { token: setup().server.token });
     const { trpc } = socket;
     try {
       const run = await trpc.run.start.mutate({ stepDelayMs: 60_000 });
       const stream = subscribeEvents(trpc, { runId: run.id });
       await awaitEvents(stream, (events) => events.length >= 3, "the run's first step");
 
-      proxy.down();
+      setup().proxy.down();
       const downAt = Date.now();
       // Until a call starts past the cache time, so that its re-check needs the database: a 503 like
       // the rest, never a 500. (A call may take a while here: postgres.js backs off its reconnects.)
@@ -174,7 +157,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the re-check during a da
         60_000,
       );
       expect(new Set(codes)).toEqual(new Set(["SERVICE_UNAVAILABLE"]));
-      proxy.up();
+      setup().proxy.up();
 
       await awaitCondition(
         async () => (await codeOf(() => trpc.run.get.query({ runId: run.id }))) === "OK",
@@ -184,7 +167,7 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the re-check during a da
       expect(await trpc.run.cancel.mutate({ runId: run.id })).toMatchObject({ status: "cancelled" });
       const events = await awaitStreamCompletion(stream, 20_000);
       expect(events.at(-1)).toMatchObject({ type: "RunFinished", status: "cancelled" });
-      expect(server.logs.filter((line) => line.includes('"errorId"'))).toEqual([]);
+      expect(setup().server.logs.filter((line) => line.includes('"errorId"'))).toEqual([]);
     } finally {
       await socket.close();
     }
