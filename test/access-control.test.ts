@@ -1,24 +1,14 @@
-import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
-import type { AppRouter } from "../src/client";
 import { revokeApiToken, listApiTokens } from "../src/server/auth/api-tokens";
 import { SESSION_COOKIE, SessionCookies } from "../src/server/auth/session-cookie";
 import { awaitEvents, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
 import { openRawSocket, rawHttpStatus, rawSocketQuery, sessionCookie } from "./support/raw-trpc";
+import { codeOf } from "./support/ws-client";
 
 const api = useTestServer();
 const limited = useTestServer({ ownerLimits: { activeRunsPerOwner: 2, startsPerMinute: 5 } });
 
-async function codeOf(call: () => Promise<unknown>): Promise<string> {
-  try {
-    await call();
-    return "OK";
-  } catch (error) {
-    if (error instanceof TRPCClientError) return String((error as TRPCClientError<AppRouter>).data?.code);
-    throw error;
-  }
-}
 const streamCode = async (stream: AsyncIterable<unknown>) => codeOf(() => awaitStreamCompletion(stream as never));
 
 const statusOf = (path: string, headers: Record<string, string>) => rawHttpStatus(api().server.url, path, headers);
