@@ -1,12 +1,14 @@
 // Soak: several server instances on one Postgres, runs started and watched across them, and an
-// instance killed with SIGKILL every few seconds. Subscribers on a killed instance fail over to a
-// survivor from the last seq they hold, as behind a load balancer. Prints what was lost.
-//   npm run soak -- [--seconds 180] [--instances 3] [--kill-every 15]
+// instance killed (SIGKILL, or SIGTERM for rolling restarts) every few seconds and replaced.
+// Subscribers on a killed instance fail over to a survivor from the last seq they hold, as behind
+// a load balancer. The runs the victim was executing are resumed elsewhere. Prints runs killed /
+// resumed / succeeded / lost and events lost / duplicated; exits 1 unless nothing was lost.
+//   npm run soak -- [--seconds 180] [--instances 3] [--kill-every 15] [--signal SIGKILL|SIGTERM]
 // Needs Postgres: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 import { parseArgs } from "node:util";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { RunEvent } from "../src/client";
-import { runEvents } from "../src/db/schema";
+import { runEvents, runs } from "../src/db/schema";
 import { FAST_LEASES, spawnTestServer, type TestServerProcess } from "../test/support/server-process";
 import { createTestDatabase } from "../test/support/test-database";
 
@@ -15,6 +17,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "180" },
     instances: { type: "string", default: "3" },
     "kill-every": { type: "string", default: "15" },
+    signal: { type: "string", default: "SIGKILL" },
   },
 });
 const durationMs = Number(args.seconds) * 1000;
@@ -62,7 +65,9 @@ function watch(runId: string, server: TestServerProcess, fromSeq: number, receiv
   return entry;
 }
 
+const graceful = args.signal === "SIGTERM";
 const kills: { at: number; instanceId: string }[] = [];
+let runsKilled = 0;
 let startErrors = 0;
 const startedAt = Date.now();
 let nextKill = startedAt + killEveryMs;
@@ -70,7 +75,7 @@ log(`${live.length} instances, ${args.seconds} s, a kill every ${args["kill-ever
 while (Date.now() - startedAt < durationMs) {
   const server = pick();
   try {
-    const run = await server.client().trpc.run.start.mutate({ stepDelayMs: 20 + Math.floor(Math.random() * 200) });
+    const run = await server.client().trpc.run.start.mutate({ stepDelayMs: 100 + Math.floor(Math.random() * 500) });
     watches.push(watch(run.id, pick(), 0));
   } catch {
     startErrors += 1; // the instance died under us: the caller retries elsewhere, as a client would
@@ -79,14 +84,20 @@ while (Date.now() - startedAt < durationMs) {
     nextKill += killEveryMs;
     const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0]!;
     kills.push({ at: Date.now(), instanceId: victim.instanceId });
-    await victim.crash();
+    const executing = await inspect.db
+      .select({ id: runs.id })
+      .from(runs)
+      .where(and(eq(runs.leaseOwner, victim.instanceId), eq(runs.status, "running")));
+    runsKilled += executing.length;
+    if (graceful) await spawn(); // a rolling restart brings the new instance up first
+    await (graceful ? victim.stop() : victim.crash());
     // Fail over every subscriber of the dead instance, from the last seq it holds.
     for (const [i, entry] of watches.entries()) {
       if (entry.server !== victim || entry.done) continue;
       entry.unsubscribe();
       watches[i] = watch(entry.runId, pick(), entry.received.at(-1)?.seq ?? 0, entry.received);
     }
-    await spawn();
+    if (!graceful) await spawn();
     log(`killed ${victim.instanceId.slice(0, 8)}; ${watches.length} runs so far`);
   }
   await new Promise((resolve) => setTimeout(resolve, 50));
@@ -99,35 +110,46 @@ while (watches.some((w) => !w.done) && Date.now() < deadline) await new Promise(
 let lost = 0;
 let duplicates = 0;
 let incomplete = 0;
+let resumed = 0;
+let succeeded = 0;
 let executorLost = 0;
 let lastRecovery = 0;
 for (const entry of watches) {
   const stored = await inspect.db
-    .select({ seq: runEvents.seq })
+    .select({ seq: runEvents.seq, type: runEvents.type, name: runEvents.name })
     .from(runEvents)
     .where(eq(runEvents.runId, entry.runId));
   const seen = new Set(entry.received.map((e) => e.seq));
-  duplicates += entry.received.length - seen.size;
+  // Delivered twice, or a node that finished twice in the log (a resume that repeated finished work).
+  const finishedNodes = stored.filter((row) => row.type === "NodeFinished").map((row) => row.name);
+  duplicates += entry.received.length - seen.size + finishedNodes.length - new Set(finishedNodes).size;
   lost += stored.filter((row) => !seen.has(row.seq)).length;
   const last = entry.received.at(-1);
   if (!entry.done || last?.type !== "RunFinished") incomplete += 1;
-  if (last?.reason === "executor_lost") {
-    executorLost += 1;
-    const kill = kills.filter((k) => k.at <= last.ts).at(-1);
-    if (kill) lastRecovery = Math.max(lastRecovery, last.ts - kill.at);
+  if (last?.status === "succeeded") succeeded += 1;
+  const resumes = entry.received.filter((e) => e.type === "RunResumed");
+  if (resumes.length > 0) {
+    resumed += 1;
+    const kill = kills.filter((k) => k.at <= resumes[0]!.ts).at(-1);
+    if (kill) lastRecovery = Math.max(lastRecovery, resumes[0]!.ts - kill.at);
   }
+  if (last?.reason === "executor_lost") executorLost += 1;
 }
 const summary = {
   seconds: Math.round((Date.now() - startedAt) / 1000),
+  signal: args.signal,
   runs: watches.length,
   kills: kills.length,
+  runsKilled,
+  runsResumed: resumed,
+  runsSucceeded: succeeded,
   runsEndedExecutorLost: executorLost,
+  runsNotFinished: incomplete,
   eventsDelivered: watches.reduce((n, w) => n + w.received.length, 0),
   eventsLost: lost,
   duplicates,
-  streamsIncomplete: incomplete,
   startErrorsOnDyingInstances: startErrors,
-  worstTimeToRecoverMs: lastRecovery,
+  worstKillToResumeMs: lastRecovery,
 };
 log(JSON.stringify(summary));
 for (const entry of watches) entry.unsubscribe();

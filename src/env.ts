@@ -52,6 +52,7 @@ const envSchema = z.object({
   LEASE_MS: intFromEnv(1_000, 600_000, 15_000),
   HEARTBEAT_MS: intFromEnv(100, 300_000, 5_000),
   SHUTDOWN_GRACE_MS: intFromEnv(0, 600_000, 10_000),
+  MAX_RUN_ATTEMPTS: intFromEnv(1, 100, 3),
   /** Finished runs older than this many days are deleted with their events; 0 keeps them forever. */
   RUN_RETENTION_DAYS: intFromEnv(0, 36_500, 30),
   /** Published outbox rows are deleted this long after publication. */
@@ -157,6 +158,7 @@ export function serverOptionsFromEnv(env: Env) {
       leaseMs: env.LEASE_MS,
       heartbeatMs: env.HEARTBEAT_MS,
       nodeTimeoutMs: env.NODE_TIMEOUT_MS,
+      maxRunAttempts: env.MAX_RUN_ATTEMPTS,
     },
     outbox: { pollMs: env.OUTBOX_POLL_MS, batchSize: env.OUTBOX_BATCH_SIZE, wakeOnAppend: true },
     retention: {

@@ -39,7 +39,10 @@ describe("fair scheduling across owners", () => {
     const handle = database.open();
     try {
       await applyMigrations(handle);
-      const log = new EventLog(handle.db, { outbox: { wake() {} }, metrics: { eventAppended() {}, runFinished() {} } });
+      const log = new EventLog(handle.db, {
+        outbox: { wake() {} },
+        metrics: { eventAppended() {}, runFinished() {}, runResumed() {} },
+      });
       const start = async (ownerId: string) => (await log.start({ ownerId, appPath: "/", stepDelayMs: 0 }))!;
       const a = [await start("a"), await start("a"), await start("a")];
       const b = await start("b");

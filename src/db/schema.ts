@@ -40,6 +40,9 @@ export const runs = pgTable(
     output: jsonb("output").$type<Record<string, unknown>>(),
     // Which execution of the run this is: 1, then one more each time it is resumed.
     attempt: integer("attempt").notNull().default(1),
+    // Executions lost to a crashed instance (an expired lease); a graceful hand-back is not one.
+    // At MAX_RUN_ATTEMPTS the run is failed instead of resumed.
+    executorLosses: integer("executor_losses").notNull().default(0),
     appPath: text("app_path").notNull(),
     stepDelayMs: integer("step_delay_ms").notNull(),
     // Highest seq appended so far; the append transaction increments it under the row lock.

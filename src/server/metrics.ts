@@ -43,6 +43,13 @@ export function createMetrics(sources: MetricsSources) {
     registers: [registry],
   });
   for (const status of TERMINAL_STATUSES) runsFinished.inc({ status }, 0);
+  const runsResumed = new Counter({
+    name: "live_runs_runs_resumed_total",
+    help: "Runs this instance resumed (appended their RunResumed), by why their previous execution ended",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+  for (const reason of ["executor_lost", "shutdown"]) runsResumed.inc({ reason }, 0);
   new Gauge({
     name: "live_runs_outbox_lag_seconds",
     help: "Age of the oldest unpublished outbox row (0 when none)",
@@ -112,6 +119,7 @@ export function createMetrics(sources: MetricsSources) {
     runsPurged: (count: number) => runsPurged.inc(count),
     eventAppended: () => eventsAppended.inc(),
     runFinished: (status: TerminalStatus) => runsFinished.inc({ status }),
+    runResumed: (reason: string) => runsResumed.inc({ reason }),
     /** `appendedAt`: the events' ts (epoch ms), to observe how long each waited in the outbox. */
     eventsPublished(appendedAt: number[]) {
       eventsPublished.inc(appendedAt.length);

@@ -122,26 +122,67 @@ describe("running a plan", () => {
     ]);
   });
 
-  it.each([
-    ["user_cancelled", { status: "cancelled", reason: "user_cancelled" }],
-    ["executor_lost", { status: "failed", reason: "executor_lost" }],
-  ] as const)("interrupted mid-node (%s), the node is aborted and the run ends at once", async (reason, outcome) => {
+  it("cancelled mid-node, the node is aborted and the run ends cancelled at once", async () => {
     const held = heldNode("Held");
     const run = start([quick("First"), held.node, quick("Never")]);
     const ctx = await held.started;
-    run.interrupt(reason);
+    run.interrupt("user_cancelled");
     // The node never returns by itself: the run ends without waiting for it.
     await run.done;
     expect(ctx.signal.aborted).toBe(true);
-    expect(ctx.signal.reason).toBe(reason);
+    expect(ctx.signal.reason).toBe("user_cancelled");
     expect(names(run.appended)).toEqual([
       "NodeStarted First",
       "NodeFinished First",
       "NodeStarted Held",
-      `RunFinished ${outcome.status}`,
+      "RunFinished cancelled",
     ]);
-    expect(run.appended.at(-1)).toEqual({ type: "RunFinished", ...outcome });
+    expect(run.appended.at(-1)).toEqual({ type: "RunFinished", status: "cancelled", reason: "user_cancelled" });
     held.release();
+  });
+
+  it.each(["shutdown", "lease_lost"] as const)(
+    "interrupted mid-node (%s), the node is aborted and nothing more is appended: the run goes on elsewhere",
+    async (reason) => {
+      const held = heldNode("Held");
+      const run = start([quick("First"), held.node, quick("Never")]);
+      const ctx = await held.started;
+      run.interrupt(reason);
+      await run.done;
+      expect(ctx.signal.reason).toBe(reason);
+      expect(names(run.appended)).toEqual(["NodeStarted First", "NodeFinished First", "NodeStarted Held"]);
+      held.release();
+    },
+  );
+
+  it("resumed, the finished nodes are skipped and their stored results reach the later nodes and the output", async () => {
+    let seen: unknown;
+    const plan: Plan = {
+      ...planOf([
+        { name: "A", run: () => ({ a: 1 }) },
+        { name: "B", run: () => ({ b: 2 }) },
+        { name: "C", run: (ctx) => void (seen = ctx.results) },
+      ]),
+      output: (results) => ({ sum: Number(results.A?.a) + Number(results.B?.b) }),
+    };
+    const log = memoryAppend();
+    await runPlan({
+      plan,
+      input: {},
+      nodeTimeoutMs: 1_000,
+      signal: new AbortController().signal,
+      append: log.append,
+      completed: new Map([["A", { a: 10 }]]),
+    });
+    expect(names(log.appended)).toEqual([
+      "NodeStarted B",
+      "NodeFinished B",
+      "NodeStarted C",
+      "NodeFinished C",
+      "RunFinished succeeded",
+    ]);
+    expect(seen).toEqual({ A: { a: 10 }, B: { b: 2 } });
+    expect(log.appended.at(-1)).toMatchObject({ output: { sum: 12 } });
   });
 
   it("interrupted between nodes, the next node never starts", async () => {

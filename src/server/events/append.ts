@@ -8,6 +8,8 @@ import { withOptionalFields, type NewEvent, type RunEvent } from "./types";
 export interface AppendGuard {
   status: ActiveStatus;
   leaseOwner?: string;
+  /** The execution the executor holds: a run resumed elsewhere since has a higher attempt (fencing). */
+  attempt?: number;
   /** The run's last seq as the writer knows it: a retried append cannot land twice. */
   afterSeq?: number;
 }
@@ -35,12 +37,13 @@ export async function appendEvent(
       ? sql`, status = ${event.status}, finished_at = now(), output = ${outputOf(event)}::jsonb`
       : sql``;
   const lease = guard.leaseOwner === undefined ? sql`` : sql` and lease_owner = ${guard.leaseOwner}`;
+  const attempt = guard.attempt === undefined ? sql`` : sql` and attempt = ${guard.attempt}`;
   const position = guard.afterSeq === undefined ? sql`` : sql` and last_seq = ${guard.afterSeq}`;
   const [appended] = await queryRows<{ seq: number }>(
     db,
     sql`with reserved as (
           update runs set last_seq = last_seq + 1${finish}
-          where id = ${runId} and status = ${guard.status}${lease}${position}
+          where id = ${runId} and status = ${guard.status}${lease}${attempt}${position}
           returning id, last_seq
         ), event as (
           insert into run_events (run_id, seq, ts, type, source, name, fn, status, reason, data, attempt)

@@ -7,7 +7,7 @@ import type { EventSource, NewEvent, RunEvent } from "./types";
 export interface EventLogHooks {
   /** Publishes committed events now rather than at the outbox's next poll. */
   outbox: { wake(): void };
-  metrics: { eventAppended(): void; runFinished(status: TerminalStatus): void };
+  metrics: { eventAppended(): void; runFinished(status: TerminalStatus): void; runResumed(reason: string): void };
 }
 
 /**
@@ -56,6 +56,7 @@ export class EventLog {
   private appended(event?: NewEvent): void {
     this.hooks.metrics.eventAppended();
     if (event?.type === "RunFinished" && event.status) this.hooks.metrics.runFinished(event.status);
+    if (event?.type === "RunResumed" && event.reason) this.hooks.metrics.runResumed(event.reason);
     this.hooks.outbox.wake();
   }
 }

@@ -19,7 +19,7 @@ export async function appendThroughOutages(
   eventLog: EventLog,
   runId: string,
   event: NewEvent,
-  guard: { leaseOwner: string; afterSeq: number },
+  guard: { leaseOwner: string; attempt: number; afterSeq: number },
   giveUpAfterMs: number,
 ): Promise<RunEvent | null> {
   const giveUpAt = Date.now() + giveUpAfterMs;

@@ -1,23 +1,28 @@
 import { RUN_CANCEL_CHANNEL, RUN_QUEUED_CHANNEL } from "../../db/channels";
 import type { Database } from "../../db/client";
+import type { JsonObject, Plan } from "../../plans/types";
+import type { PlanRegistry } from "../../plans/registry";
 import type { EventLog } from "../events/event-log";
+import type { NewEvent, RunEvent } from "../events/types";
 import type { Logger } from "../log";
 import { WakeLoop } from "../wake-loop";
-import type { PlanRegistry } from "../../plans/registry";
 import { appendThroughOutages } from "./append-through-outages";
-import { claimQueuedRuns, renewLeases, takeExpiredLeases, type ClaimedRun } from "./leases";
+import { claimQueuedRuns, handBackLeases, renewLeases, takeAbandonedRuns, type ClaimedRun } from "./leases";
 import { planInputOf } from "./plan-input";
+import { readNodeHistory, resumePoint } from "./resume";
 import { runPlan, type Interruption } from "./run-plan";
 
 export interface ExecutorSettings {
   concurrency: number;
   /** Runs of one owner this instance executes at once (a node cannot be preempted). */
   slotsPerOwner: number;
-  /** Backstop poll for queued runs whose NOTIFY was missed. */
+  /** Backstop poll for queued runs whose NOTIFY was missed, and for runs whose lease expired. */
   pollMs: number;
   leaseMs: number;
   heartbeatMs: number;
   nodeTimeoutMs: number;
+  /** Executions a run may lose to crashed instances; losing the last one fails it executor_lost. */
+  maxRunAttempts: number;
 }
 
 export interface RunExecutorOptions extends ExecutorSettings {
@@ -32,13 +37,13 @@ export interface RunExecutorOptions extends ExecutorSettings {
 /** stopped → accepting (claims runs) → draining (finishes what it holds, claims nothing) → stopped. */
 type ExecutorState = "stopped" | "accepting" | "draining";
 
-// Expired leases taken over per sweep; the next heartbeat takes more.
-const SWEEP_BATCH = 100;
+type Append = (event: Omit<NewEvent, "source">) => Promise<RunEvent | null>;
 
 /**
  * Claims queued runs (FOR UPDATE SKIP LOCKED, so each run goes to exactly one instance), holds
  * them by a lease renewed on every heartbeat, and executes their plan with at most `concurrency`
- * runs at a time. Cancel requests arrive by NOTIFY, with the heartbeat as a backstop.
+ * runs at a time. Cancel requests arrive by NOTIFY, with the heartbeat as a backstop. Runs that
+ * no instance holds any more (lease expired, or handed back at shutdown) are resumed first.
  */
 export class RunExecutor {
   private readonly active = new Map<string, { ownerId: string; controller: AbortController; done: Promise<void> }>();
@@ -51,7 +56,7 @@ export class RunExecutor {
     this.claims = new WakeLoop({
       work: () => this.claimAvailable(),
       pollMs: options.pollMs,
-      onError: (error) => options.log.error({ err: error }, "claiming queued runs failed; will retry"),
+      onError: (error) => options.log.error({ err: error }, "claiming runs failed; will retry"),
     });
   }
 
@@ -67,23 +72,35 @@ export class RunExecutor {
       ),
       await database.listen(RUN_CANCEL_CHANNEL, (runId) => this.interrupt(runId, "user_cancelled")),
     );
-    this.heartbeatTimer = setInterval(() => void this.heartbeat().then(() => this.sweepExpiredLeases()), heartbeatMs);
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), heartbeatMs);
     this.claims.start();
   }
 
-  /** Stops claiming; lets runs in flight finish for up to graceMs, then ends them as executor_lost. */
+  /**
+   * Graceful stop: claims nothing more, but keeps renewing leases and hearing cancels while the
+   * runs in flight get up to graceMs to finish; then aborts what is left and hands those runs
+   * back, still running, for another instance to resume at once.
+   */
   async stop(graceMs: number): Promise<void> {
+    if (this.state !== "accepting") return;
+    const { database, instanceId, log } = this.options;
     this.state = "draining";
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    await Promise.all(this.unlisteners.splice(0).map((unlisten) => unlisten()));
     await this.claims.stop();
     const inFlight = () => Promise.all([...this.active.values()].map((run) => run.done));
     let graceTimer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs)));
     await Promise.race([inFlight(), graceOver]);
     clearTimeout(graceTimer);
-    for (const runId of this.active.keys()) this.interrupt(runId, "executor_lost");
+    for (const runId of this.active.keys()) this.interrupt(runId, "shutdown");
     await inFlight();
+    try {
+      const handedBack = await handBackLeases(database.db, instanceId);
+      if (handedBack.length > 0) log.info({ runIds: handedBack }, "runs in flight handed back to other instances");
+    } catch (error) {
+      log.error({ err: error }, "handing runs back failed; they are resumed when their leases expire");
+    }
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await Promise.all(this.unlisteners.splice(0).map((unlisten) => unlisten()));
     this.state = "stopped";
   }
 
@@ -91,7 +108,7 @@ export class RunExecutor {
     return this.active.size;
   }
 
-  /** Claims queued runs up to the free capacity soon; calls made meanwhile coalesce into one more claim. */
+  /** Claims runs up to the free capacity soon; calls made meanwhile coalesce into one more claim. */
   wake(): void {
     this.claims.wake();
   }
@@ -101,17 +118,20 @@ export class RunExecutor {
     this.active.get(runId)?.controller.abort(reason);
   }
 
+  /** Resumes abandoned runs first (they were running already), then claims queued ones, up to the free capacity. */
   private async claimAvailable(): Promise<void> {
     const { database, instanceId, leaseMs, concurrency, slotsPerOwner } = this.options;
+    const lease = { instanceId, leaseMs };
     for (;;) {
       const free = concurrency - this.active.size;
       if (this.state !== "accepting" || free <= 0) return;
-      const claimed = await claimQueuedRuns(database.db, { instanceId, leaseMs }, free, {
-        slotsPerOwner,
-        held: this.runsPerOwner(),
-      });
-      for (const run of claimed) this.execute(run);
-      if (claimed.length < free) return;
+      const resumed = await takeAbandonedRuns(database.db, lease, free, [...this.active.keys()]);
+      for (const run of resumed) this.execute(run);
+      const room = free - resumed.length;
+      const queued =
+        room > 0 ? await claimQueuedRuns(database.db, lease, room, { slotsPerOwner, held: this.runsPerOwner() }) : [];
+      for (const run of queued) this.execute(run);
+      if (resumed.length + queued.length < free) return;
     }
   }
 
@@ -122,32 +142,29 @@ export class RunExecutor {
   }
 
   private execute(run: ClaimedRun): void {
-    const { id: runId, ownerId } = run;
-    const { eventLog, instanceId, plans, nodeTimeoutMs, leaseMs, log } = this.options;
-    // This executor is the run's only writer while it holds the lease: it knows the next seq.
+    const { id: runId, ownerId, attempt } = run;
+    const { eventLog, instanceId, leaseMs, log } = this.options;
+    // This execution is the run's only writer while it holds the lease: it knows the next seq.
     let lastSeq = run.lastSeq;
     const controller = new AbortController();
-    log.info({ runId, plan: run.plan, stepDelayMs: run.stepDelayMs }, "run claimed");
-    const done = runPlan({
-      ...planInputOf(plans, run),
-      nodeTimeoutMs,
-      signal: controller.signal,
-      append: async (event) => {
-        const guard = { leaseOwner: instanceId, afterSeq: lastSeq };
-        const appended = await appendThroughOutages(eventLog, runId, { ...event, source: "worker" }, guard, leaseMs);
-        if (!appended) {
-          log.warn({ runId }, "run is no longer held by this instance; stopping it");
-          return null;
-        }
-        lastSeq = appended.seq;
-        const fields = { runId, seq: appended.seq, type: appended.type };
-        if (appended.type === "RunFinished")
-          log.info({ ...fields, status: appended.status, reason: appended.reason }, "run finished");
-        else log.debug(fields, "event appended");
-        return appended;
-      },
-    })
-      // Unable to append for as long as the lease lasts: stop here; a sweep ends the run executor_lost.
+    log.info({ runId, plan: run.plan, attempt, resumed: run.resumed?.reason }, "run claimed");
+    const append: Append = async (event) => {
+      const guard = { leaseOwner: instanceId, attempt, afterSeq: lastSeq };
+      const appended = await appendThroughOutages(eventLog, runId, { ...event, source: "worker" }, guard, leaseMs);
+      if (!appended) {
+        log.warn({ runId, attempt }, "run is no longer this execution's to write; stopping it");
+        controller.abort("lease_lost" satisfies Interruption);
+        return null;
+      }
+      lastSeq = appended.seq;
+      const fields = { runId, seq: appended.seq, type: appended.type };
+      if (appended.type === "RunFinished")
+        log.info({ ...fields, status: appended.status, reason: appended.reason }, "run finished");
+      else log.debug(fields, "event appended");
+      return appended;
+    };
+    const done = this.executeRun(run, controller.signal, append)
+      // Unable to append for as long as the lease lasts: stop here; the lease expires and the run is resumed.
       .catch((error: unknown) => log.error({ err: error, runId }, "run execution stopped"))
       .finally(() => {
         this.active.delete(runId);
@@ -156,34 +173,59 @@ export class RunExecutor {
     this.active.set(runId, { ownerId, controller, done });
   }
 
-  /**
-   * Ends runs whose executor vanished (its lease expired without renewal): this instance takes
-   * the lease over, so a zombie executor's appends are refused, and writes RunFinished
-   * failed/executor_lost. Runs are not resumed: their nodes are not idempotent.
-   */
-  private async sweepExpiredLeases(): Promise<void> {
-    if (this.state !== "accepting") return;
-    const { database, eventLog, instanceId, leaseMs, log } = this.options;
-    try {
-      const taken = await takeExpiredLeases(database.db, instanceId, leaseMs, SWEEP_BATCH);
-      for (const { id } of taken) {
-        const lost = { status: "failed", reason: "executor_lost" } as const;
-        const finished = await eventLog.finish(id, lost, "worker", { status: "running", leaseOwner: instanceId });
-        if (finished) log.warn({ runId: id, seq: finished.seq }, "run's executor was lost; finished it as failed");
-      }
-    } catch (error) {
-      log.error({ err: error }, "sweeping expired leases failed; will retry");
+  private async executeRun(run: ClaimedRun, signal: AbortSignal, append: Append): Promise<void> {
+    const planned = planInputOf(this.options.plans, run);
+    if ("problem" in planned) {
+      await append({ type: "RunFinished", status: "failed", reason: planned.problem });
+      return;
     }
+    const completed = run.resumed ? await this.resumeFrom(run, planned.plan, append) : undefined;
+    if (completed === null) return;
+    await runPlan({ ...planned, completed, nodeTimeoutMs: this.options.nodeTimeoutMs, signal, append });
   }
 
-  /** Renews the leases of the runs in flight and picks up cancel requests whose NOTIFY was missed. */
+  /**
+   * Opens a resumed run's new execution with RunResumed and returns the nodes already finished;
+   * null when the run ended instead: its cancel was requested (cancel wins over resume), it lost
+   * its last allowed execution, or its plan changed so that it cannot go on.
+   */
+  private async resumeFrom(
+    run: ClaimedRun,
+    plan: Plan,
+    append: Append,
+  ): Promise<Map<string, JsonObject | null> | null> {
+    const { reason, executorLosses, cancelRequested } = run.resumed!;
+    const end = async (status: "failed" | "cancelled", why: string) => {
+      await append({ type: "RunFinished", status, reason: why });
+      return null;
+    };
+    if (cancelRequested) return end("cancelled", "user_cancelled");
+    if (reason === "executor_lost" && executorLosses >= this.options.maxRunAttempts)
+      return end("failed", "executor_lost");
+    const point = resumePoint(plan, await readNodeHistory(this.options.database.db, run.id));
+    if ("problem" in point) return end("failed", point.problem);
+    if (!(await append({ type: "RunResumed", attempt: run.attempt, reason }))) return null;
+    return point.completed;
+  }
+
+  /**
+   * Renews the leases of the runs in flight and picks up cancel requests whose NOTIFY was missed.
+   * A run whose lease was not renewed went on elsewhere (taken over while this instance was
+   * stalled): it is stopped here at once rather than at its next refused append.
+   */
   private async heartbeat(): Promise<void> {
     const ids = [...this.active.keys()];
     if (ids.length === 0) return;
     const { database, instanceId, leaseMs, log } = this.options;
     try {
       const renewed = await renewLeases(database.db, instanceId, leaseMs, ids);
+      const held = new Set(renewed.map((run) => run.id));
       for (const run of renewed) if (run.cancelRequestedAt) this.interrupt(run.id, "user_cancelled");
+      for (const runId of ids) {
+        if (held.has(runId) || !this.active.has(runId)) continue;
+        log.warn({ runId }, "lease not renewed: the run went on elsewhere; stopping it here");
+        this.interrupt(runId, "lease_lost");
+      }
     } catch (error) {
       log.error({ err: error }, "lease heartbeat failed; will retry");
     }

@@ -1,13 +1,40 @@
 // The executor's statements on the runs table. A lease is (lease_owner, lease_expires_at): the
 // instance that holds it executes the run and renews it by heartbeat; appends are guarded by it.
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { RUN_QUEUED_CHANNEL } from "../../db/channels";
 import type { Db } from "../../db/client";
 import { queryRows } from "../../db/query";
 import { runs } from "../../db/schema";
 
 const expiresIn = (leaseMs: number) => sql`now() + ${leaseMs} * interval '1 millisecond'`;
 
-export type ClaimedRun = Awaited<ReturnType<typeof claimQueuedRuns>>[number];
+/** A run this instance just took: what executing it needs, and how it came to be taken. */
+export interface ClaimedRun {
+  id: string;
+  ownerId: string;
+  plan: string;
+  input: Record<string, unknown> | null;
+  appPath: string;
+  stepDelayMs: number;
+  lastSeq: number;
+  /** Which execution this is; appends are fenced by it. */
+  attempt: number;
+  /** Set when the run was executing elsewhere: its executor was lost, or handed it back at shutdown. */
+  resumed?: { reason: ResumeReason; executorLosses: number; cancelRequested: boolean };
+}
+
+export type ResumeReason = "executor_lost" | "shutdown";
+
+const claimedColumns = {
+  id: runs.id,
+  ownerId: runs.ownerId,
+  plan: runs.plan,
+  input: runs.input,
+  appPath: runs.appPath,
+  stepDelayMs: runs.stepDelayMs,
+  lastSeq: runs.lastSeq,
+  attempt: runs.attempt,
+};
 
 /**
  * Moves up to `limit` queued runs to running under this instance's lease, fairly across owners:
@@ -24,7 +51,7 @@ export async function claimQueuedRuns(
   lease: { instanceId: string; leaseMs: number },
   limit: number,
   fairness: { slotsPerOwner: number; held: ReadonlyMap<string, number> },
-) {
+): Promise<ClaimedRun[]> {
   const held = JSON.stringify(Object.fromEntries(fairness.held));
   const candidates = await queryRows<{ id: string }>(
     db,
@@ -59,34 +86,86 @@ export async function claimQueuedRuns(
       leaseExpiresAt: expiresIn(lease.leaseMs),
     })
     .where(inArray(runs.id, claimable))
-    .returning({
-      id: runs.id,
-      ownerId: runs.ownerId,
-      plan: runs.plan,
-      input: runs.input,
-      appPath: runs.appPath,
-      stepDelayMs: runs.stepDelayMs,
-      lastSeq: runs.lastSeq,
-    });
+    .returning(claimedColumns);
 }
 
 /**
- * Takes over the leases of up to `limit` running runs whose lease expired (their executor
- * vanished). Once taken, the old executor's appends are refused by the lease guard.
+ * Takes up to `limit` running runs that no instance holds any more, to resume them: their lease
+ * expired (the executor crashed or hung: one more executor loss) or was handed back at a
+ * graceful shutdown (lease_owner null: not a loss). Each taken run's attempt goes up by one, and
+ * since appends are fenced by (lease_owner, attempt), the previous executor can never append again.
+ * Runs in `executing` (this instance's own, e.g. past their lease during a database outage) are
+ * left alone: their heartbeat renews them.
  */
-export async function takeExpiredLeases(db: Db, instanceId: string, leaseMs: number, limit: number) {
-  const expired = db
-    .select({ id: runs.id })
-    .from(runs)
-    .where(and(eq(runs.status, "running"), lt(runs.leaseExpiresAt, sql`now()`)))
-    .limit(limit)
-    .for("update", { skipLocked: true });
-  return db
-    .update(runs)
-    .set({ leaseOwner: instanceId, leaseExpiresAt: expiresIn(leaseMs) })
-    .where(inArray(runs.id, expired))
-    .returning({ id: runs.id });
+export async function takeAbandonedRuns(
+  db: Db,
+  lease: { instanceId: string; leaseMs: number },
+  limit: number,
+  executing: readonly string[],
+): Promise<ClaimedRun[]> {
+  const rows = await queryRows<{
+    id: string;
+    owner_id: string;
+    plan: string;
+    input: Record<string, unknown> | null;
+    app_path: string;
+    step_delay_ms: number;
+    last_seq: number;
+    attempt: number;
+    executor_losses: number;
+    cancel_requested: boolean;
+    handed_back: boolean;
+  }>(
+    db,
+    sql`with abandoned as (
+          select id, lease_owner is null as handed_back from runs
+          where status = 'running' and lease_expires_at < now() and id <> all(${pgUuidArray(executing)})
+          order by lease_expires_at
+          limit ${limit}
+          for update skip locked
+        )
+        update runs set lease_owner = ${lease.instanceId}, lease_expires_at = ${expiresIn(lease.leaseMs)},
+          attempt = runs.attempt + 1,
+          executor_losses = runs.executor_losses + case when abandoned.handed_back then 0 else 1 end
+        from abandoned where runs.id = abandoned.id
+        returning runs.id, runs.owner_id, runs.plan, runs.input, runs.app_path, runs.step_delay_ms, runs.last_seq,
+          runs.attempt, runs.executor_losses, runs.cancel_requested_at is not null as cancel_requested, abandoned.handed_back`,
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    ownerId: row.owner_id,
+    plan: row.plan,
+    input: row.input,
+    appPath: row.app_path,
+    stepDelayMs: row.step_delay_ms,
+    lastSeq: row.last_seq,
+    attempt: row.attempt,
+    resumed: {
+      reason: row.handed_back ? "shutdown" : "executor_lost",
+      executorLosses: row.executor_losses,
+      cancelRequested: row.cancel_requested,
+    },
+  }));
 }
+
+/**
+ * Releases this instance's leases at shutdown, keeping the runs `running`: their lease is left
+ * already expired and without an owner, so any instance takes them at once (woken by NOTIFY) and
+ * resumes them as a hand-back, which is not counted as an executor loss.
+ */
+export async function handBackLeases(db: Db, instanceId: string): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    const handedBack = await tx
+      .update(runs)
+      .set({ leaseOwner: null, leaseExpiresAt: sql`now() - interval '1 second'` })
+      .where(and(eq(runs.status, "running"), eq(runs.leaseOwner, instanceId)))
+      .returning({ id: runs.id });
+    if (handedBack.length > 0) await tx.execute(sql`select pg_notify(${RUN_QUEUED_CHANNEL}, '')`);
+    return handedBack.map((run) => run.id);
+  });
+}
+
+const pgUuidArray = (ids: readonly string[]) => sql`${`{${ids.join(",")}}`}::uuid[]`;
 
 /** Renews this instance's leases on `runIds`; returns the renewed runs and whether a cancel was requested. */
 export async function renewLeases(db: Db, instanceId: string, leaseMs: number, runIds: string[]) {

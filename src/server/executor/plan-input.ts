@@ -6,26 +6,16 @@ import type { ClaimedRun } from "./leases";
 /**
  * The plan a claimed run executes and its input, validated again: the canonical plan's input is
  * the run's own columns. A plan that no longer exists or an input it no longer accepts (the code
- * changed since the run was queued) becomes a plan whose one node fails with the reason.
+ * changed since the run was queued) is a problem the run fails with.
  */
-export function planInputOf(plans: PlanRegistry, run: ClaimedRun): { plan: Plan; input: unknown } {
+export function planInputOf(
+  plans: PlanRegistry,
+  run: ClaimedRun,
+): { plan: Plan; input: unknown } | { problem: string } {
   const plan = plans.get(run.plan);
-  if (!plan) return failing(`unknown plan ${run.plan}`);
+  if (!plan) return { problem: `plan_changed: unknown plan ${run.plan}` };
   const raw = run.plan === canonicalPlan.name ? { appPath: run.appPath, stepDelayMs: run.stepDelayMs } : run.input;
   const parsed = plan.input.safeParse(raw);
-  if (!parsed.success) return failing(`input no longer valid for plan ${run.plan}`);
+  if (!parsed.success) return { problem: `plan_changed: input no longer valid for plan ${run.plan}` };
   return { plan, input: parsed.data };
-}
-
-function failing(message: string): { plan: Plan; input: unknown } {
-  const plan: Plan = {
-    ...canonicalPlan,
-    nodes: [
-      {
-        name: "Validate",
-        run: () => Promise.reject(new Error(message)),
-      },
-    ],
-  };
-  return { plan, input: null };
 }

@@ -4,8 +4,12 @@ import type { NewEvent, RunEvent } from "../events/types";
 import type { TerminalStatus } from "../../shared/run-status";
 import { checkedData, NodeDataTooLargeError, NodeTimeoutError, runNode } from "./run-node";
 
-/** Why a run's signal was aborted from outside the plan. */
-export type Interruption = "user_cancelled" | "executor_lost";
+/**
+ * Why a run's signal was aborted from outside the plan: the user cancelled it (it ends
+ * cancelled), or this instance stops executing it and it goes on elsewhere: the server is
+ * shutting down (the run is handed back) or another instance took its lease.
+ */
+export type Interruption = "user_cancelled" | "shutdown" | "lease_lost";
 
 export interface RunPlanOptions {
   plan: Plan;
@@ -14,6 +18,8 @@ export interface RunPlanOptions {
   nodeTimeoutMs: number;
   /** Aborted with an Interruption as its reason. */
   signal: AbortSignal;
+  /** Results of the nodes a previous execution finished, by name, in plan order: they are not run again. */
+  completed?: ReadonlyMap<string, JsonObject | null>;
   /** Appends as the executor; null means the run is no longer ours to write (lease lost, finished). */
   append: (event: Omit<NewEvent, "source">) => Promise<RunEvent | null>;
 }
@@ -32,6 +38,11 @@ export async function runPlan(options: RunPlanOptions): Promise<void> {
   const { plan, append } = options;
   const results: Record<string, JsonObject> = {};
   for (const node of plan.nodes) {
+    if (options.completed?.has(node.name)) {
+      const data = options.completed.get(node.name);
+      if (data) results[node.name] = data;
+      continue;
+    }
     const result = await executeNode(node, options, results);
     if (result === "lost") return;
     if (result !== "finished") return void (await append({ type: "RunFinished", ...result }));
@@ -81,10 +92,9 @@ const backoff = (node: PlanNode, signal: AbortSignal) =>
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-function outcomeOfInterruption(reason: unknown): Outcome {
-  return reason === "user_cancelled"
-    ? { status: "cancelled", reason: "user_cancelled" }
-    : { status: "failed", reason: "executor_lost" };
+/** A cancel ends the run; any other interruption leaves it to the instance that goes on with it. */
+function outcomeOfInterruption(reason: unknown): Outcome | "lost" {
+  return reason === "user_cancelled" ? { status: "cancelled", reason: "user_cancelled" } : "lost";
 }
 
 function outcomeOfFailure(node: PlanNode, error: unknown): Outcome {

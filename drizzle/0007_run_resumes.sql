@@ -1,0 +1,1 @@
+ALTER TABLE "runs" ADD COLUMN "executor_losses" integer DEFAULT 0 NOT NULL;
