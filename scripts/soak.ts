@@ -66,6 +66,28 @@ function watch(runId: string, server: TestServerProcess, fromSeq: number, receiv
 }
 
 const graceful = args.signal === "SIGTERM";
+let killing: Promise<void> | null = null;
+
+/** Kills (or, with SIGTERM, stops after starting its replacement) one instance and fails its subscribers over. */
+async function replaceOne(): Promise<void> {
+  const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0]!;
+  if (graceful) await spawn(); // a rolling restart brings the new instance up first
+  kills.push({ at: Date.now(), instanceId: victim.instanceId });
+  const executing = await inspect.db
+    .select({ id: runs.id })
+    .from(runs)
+    .where(and(eq(runs.leaseOwner, victim.instanceId), eq(runs.status, "running")));
+  runsKilled += executing.length;
+  await (graceful ? victim.stop() : victim.crash());
+  // Fail over every subscriber of the dead instance, from the last seq it holds.
+  for (const [i, entry] of watches.entries()) {
+    if (entry.server !== victim || entry.done) continue;
+    entry.unsubscribe();
+    watches[i] = watch(entry.runId, pick(), entry.received.at(-1)?.seq ?? 0, entry.received);
+  }
+  if (!graceful) await spawn();
+  log(`${graceful ? "stopped" : "killed"} ${victim.instanceId.slice(0, 8)}; ${watches.length} runs so far`);
+}
 const kills: { at: number; instanceId: string }[] = [];
 let runsKilled = 0;
 let startErrors = 0;
@@ -80,29 +102,15 @@ while (Date.now() - startedAt < durationMs) {
   } catch {
     startErrors += 1; // the instance died under us: the caller retries elsewhere, as a client would
   }
-  if (Date.now() >= nextKill && live.length > 1) {
+  if (Date.now() >= nextKill && live.length > 1 && !killing) {
     nextKill += killEveryMs;
-    const victim = live.splice(Math.floor(Math.random() * live.length), 1)[0]!;
-    kills.push({ at: Date.now(), instanceId: victim.instanceId });
-    const executing = await inspect.db
-      .select({ id: runs.id })
-      .from(runs)
-      .where(and(eq(runs.leaseOwner, victim.instanceId), eq(runs.status, "running")));
-    runsKilled += executing.length;
-    if (graceful) await spawn(); // a rolling restart brings the new instance up first
-    await (graceful ? victim.stop() : victim.crash());
-    // Fail over every subscriber of the dead instance, from the last seq it holds.
-    for (const [i, entry] of watches.entries()) {
-      if (entry.server !== victim || entry.done) continue;
-      entry.unsubscribe();
-      watches[i] = watch(entry.runId, pick(), entry.received.at(-1)?.seq ?? 0, entry.received);
-    }
-    if (!graceful) await spawn();
-    log(`killed ${victim.instanceId.slice(0, 8)}; ${watches.length} runs so far`);
+    // In the background: the load goes on while an instance is replaced, as it would in production.
+    killing = replaceOne().finally(() => (killing = null));
   }
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
+await killing;
 log("load stopped; waiting for every stream to complete");
 const deadline = Date.now() + 60_000;
 while (watches.some((w) => !w.done) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));

@@ -43,7 +43,7 @@ const envSchema = z.object({
   /** How often each instance checks its LISTEN connection with a self-addressed NOTIFY. */
   LISTENER_CHECK_MS: intFromEnv(100, 60_000, 2_000),
   EXECUTOR_CONCURRENCY: intFromEnv(1, 1000, 16),
-  /** Runs of one owner an instance executes at once; unset, half of EXECUTOR_CONCURRENCY (rounded up). */
+  /** Runs of one owner (anonymous owners: of one address) an instance executes at once; unset, half of EXECUTOR_CONCURRENCY (rounded up). */
   EXECUTOR_SLOTS_PER_OWNER: z.coerce.number().int().min(1).max(1000).optional(),
   NODE_TIMEOUT_MS: intFromEnv(100, 3_600_000, 120_000),
   OUTBOX_POLL_MS: intFromEnv(10, 60_000, 1_000),

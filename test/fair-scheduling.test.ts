@@ -34,7 +34,7 @@ describe("fair scheduling across owners", () => {
     await Promise.all(long.map((run) => heavy.trpc.run.cancel.mutate({ runId: run.id })));
   });
 
-  it("claims round-robin: each owner's oldest run before anyone's second", async () => {
+  it("claims round-robin: each owner's oldest run before anyone's second; anonymous owners by address", async () => {
     const database = await createTestDatabase();
     const handle = database.open();
     try {
@@ -52,8 +52,19 @@ describe("fair scheduling across owners", () => {
       const first = await claimQueuedRuns(handle.db, lease, 3, { slotsPerOwner: 5, held: new Map() });
       expect(first.map((run) => run.id).sort()).toEqual([a[0]!.id, b.id, c.id].sort());
       // Owner a already runs 2 here and may hold 3: only one more of its runs is claimed.
-      const second = await claimQueuedRuns(handle.db, lease, 5, { slotsPerOwner: 3, held: new Map([["a", 2]]) });
+      const second = await claimQueuedRuns(handle.db, lease, 5, { slotsPerOwner: 3, held: new Map([["owner:a", 2]]) });
       expect(second.map((run) => run.id)).toEqual([a[1]!.id]);
+
+      // Anonymous owners are free to mint: their runs share the slots of the address that created them.
+      const fromOneAddress = async (ownerId: string) =>
+        (await log.start({ ownerId, createdByAddress: "10.0.0.9", appPath: "/", stepDelayMs: 0 }))!;
+      await claimQueuedRuns(handle.db, lease, 10, { slotsPerOwner: 1, held: new Map() }); // the rest of a's
+      const minted = [await fromOneAddress("anon:1"), await fromOneAddress("anon:2"), await fromOneAddress("anon:3")];
+      const quiet = await start("quiet");
+      const third = await claimQueuedRuns(handle.db, lease, 10, { slotsPerOwner: 2, held: new Map() });
+      expect(third.map((run) => run.id).sort()).toEqual([minted[0]!.id, minted[1]!.id, quiet.id].sort());
+      expect(third.find((run) => run.id === quiet.id)?.tenant).toBe("owner:quiet");
+      expect(third.find((run) => run.id === minted[0]!.id)?.tenant).toBe("address:10.0.0.9");
     } finally {
       await database.drop();
     }

@@ -14,7 +14,7 @@ import { runPlan, type Interruption } from "./run-plan";
 
 export interface ExecutorSettings {
   concurrency: number;
-  /** Runs of one owner this instance executes at once (a node cannot be preempted). */
+  /** Runs of one owner (anonymous owners: of one address) this instance executes at once (a node cannot be preempted). */
   slotsPerOwner: number;
   /** Backstop poll for queued runs whose NOTIFY was missed, and for runs whose lease expired. */
   pollMs: number;
@@ -46,7 +46,7 @@ type Append = (event: Omit<NewEvent, "source">) => Promise<RunEvent | null>;
  * no instance holds any more (lease expired, or handed back at shutdown) are resumed first.
  */
 export class RunExecutor {
-  private readonly active = new Map<string, { ownerId: string; controller: AbortController; done: Promise<void> }>();
+  private readonly active = new Map<string, { tenant: string; controller: AbortController; done: Promise<void> }>();
   private readonly claims: WakeLoop;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly unlisteners: (() => Promise<void>)[] = [];
@@ -129,20 +129,20 @@ export class RunExecutor {
       for (const run of resumed) this.execute(run);
       const room = free - resumed.length;
       const queued =
-        room > 0 ? await claimQueuedRuns(database.db, lease, room, { slotsPerOwner, held: this.runsPerOwner() }) : [];
+        room > 0 ? await claimQueuedRuns(database.db, lease, room, { slotsPerOwner, held: this.runsPerTenant() }) : [];
       for (const run of queued) this.execute(run);
       if (resumed.length + queued.length < free) return;
     }
   }
 
-  private runsPerOwner(): Map<string, number> {
+  private runsPerTenant(): Map<string, number> {
     const held = new Map<string, number>();
-    for (const { ownerId } of this.active.values()) held.set(ownerId, (held.get(ownerId) ?? 0) + 1);
+    for (const { tenant } of this.active.values()) held.set(tenant, (held.get(tenant) ?? 0) + 1);
     return held;
   }
 
   private execute(run: ClaimedRun): void {
-    const { id: runId, ownerId, attempt } = run;
+    const { id: runId, tenant, attempt } = run;
     const { eventLog, instanceId, leaseMs, log } = this.options;
     // This execution is the run's only writer while it holds the lease: it knows the next seq.
     let lastSeq = run.lastSeq;
@@ -170,7 +170,7 @@ export class RunExecutor {
         this.active.delete(runId);
         this.wake();
       });
-    this.active.set(runId, { ownerId, controller, done });
+    this.active.set(runId, { tenant, controller, done });
   }
 
   private async executeRun(run: ClaimedRun, signal: AbortSignal, append: Append): Promise<void> {

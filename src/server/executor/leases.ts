@@ -11,7 +11,8 @@ const expiresIn = (leaseMs: number) => sql`now() + ${leaseMs} * interval '1 mill
 /** A run this instance just took: what executing it needs, and how it came to be taken. */
 export interface ClaimedRun {
   id: string;
-  ownerId: string;
+  /** Whose executor slots the run takes: its owner's, or an anonymous owner's address's (minting owners gains nothing). */
+  tenant: string;
   plan: string;
   input: Record<string, unknown> | null;
   appPath: string;
@@ -25,9 +26,12 @@ export interface ClaimedRun {
 
 export type ResumeReason = "executor_lost" | "shutdown";
 
+// Anonymous owners are free to mint, so their runs are scheduled by the address that created them.
+const TENANT = sql.raw(`coalesce('address:' || created_by_address, 'owner:' || owner_id)`);
+
 const claimedColumns = {
   id: runs.id,
-  ownerId: runs.ownerId,
+  tenant: sql<string>`${TENANT}`,
   plan: runs.plan,
   input: runs.input,
   appPath: runs.appPath,
@@ -37,10 +41,11 @@ const claimedColumns = {
 };
 
 /**
- * Moves up to `limit` queued runs to running under this instance's lease, fairly across owners:
- * each owner's oldest run first, then each owner's second, and so on (round-robin), and never
- * more than `slotsPerOwner` runs of one owner on this instance (`held` counts what it already
- * runs). So one owner's long queue cannot delay a quiet owner's run.
+ * Moves up to `limit` queued runs to running under this instance's lease, fairly across tenants
+ * (owners; anonymous owners by their address): each tenant's oldest run first, then each one's
+ * second, and so on (round-robin), and never more than `slotsPerOwner` runs of one tenant on this
+ * instance (`held` counts what it already runs). So one owner's long queue cannot delay a quiet
+ * owner's run.
  *
  * Two statements: window functions cannot take row locks, so the candidates are picked first and
  * then claimed with SKIP LOCKED and a status check; instances claiming at once each get different
@@ -56,10 +61,10 @@ export async function claimQueuedRuns(
   const candidates = await queryRows<{ id: string }>(
     db,
     sql`select id from (
-          select id, owner_id, created_at, row_number() over (partition by owner_id order by created_at, id) as turn
-          from runs where status = 'queued'
+          select id, tenant, created_at, row_number() over (partition by tenant order by created_at, id) as turn
+          from (select id, created_at, ${TENANT} as tenant from runs where status = 'queued') tenants
         ) queued
-        where turn <= ${fairness.slotsPerOwner} - coalesce((${held}::jsonb ->> owner_id)::int, 0)
+        where turn <= ${fairness.slotsPerOwner} - coalesce((${held}::jsonb ->> tenant)::int, 0)
         order by turn, created_at, id
         limit ${limit}`,
   );
@@ -105,7 +110,7 @@ export async function takeAbandonedRuns(
 ): Promise<ClaimedRun[]> {
   const rows = await queryRows<{
     id: string;
-    owner_id: string;
+    tenant: string;
     plan: string;
     input: Record<string, unknown> | null;
     app_path: string;
@@ -128,12 +133,12 @@ export async function takeAbandonedRuns(
           attempt = runs.attempt + 1,
           executor_losses = runs.executor_losses + case when abandoned.handed_back then 0 else 1 end
         from abandoned where runs.id = abandoned.id
-        returning runs.id, runs.owner_id, runs.plan, runs.input, runs.app_path, runs.step_delay_ms, runs.last_seq,
+        returning runs.id, ${sql.raw(`coalesce('address:' || runs.created_by_address, 'owner:' || runs.owner_id)`)} as tenant, runs.plan, runs.input, runs.app_path, runs.step_delay_ms, runs.last_seq,
           runs.attempt, runs.executor_losses, runs.cancel_requested_at is not null as cancel_requested, abandoned.handed_back`,
   );
   return rows.map((row) => ({
     id: row.id,
-    ownerId: row.owner_id,
+    tenant: row.tenant,
     plan: row.plan,
     input: row.input,
     appPath: row.app_path,
