@@ -29,6 +29,23 @@ const isOrigin = (text: string): boolean => {
   );
 };
 
+/** A comma-separated list of full origins (scheme, host, port), normalised. */
+const originList = () =>
+  z
+    .string()
+    .default("")
+    .transform((list) =>
+      list
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (origins) => origins.every(isOrigin),
+      "must be origins such as https://app.example:8443 (scheme, host and port; no path)",
+    )
+    .transform((origins): readonly string[] => origins.map((origin) => new URL(origin).origin));
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().min(1).default("127.0.0.1"),
@@ -71,20 +88,9 @@ const envSchema = z.object({
     .transform((url) => new URL(url).origin)
     .optional(),
   /** Comma-separated browser origins, besides the server's own, allowed to call the API. */
-  ALLOWED_ORIGINS: z
-    .string()
-    .default("")
-    .transform((list) =>
-      list
-        .split(",")
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    )
-    .refine(
-      (origins) => origins.every(isOrigin),
-      "must be origins such as https://app.example:8443 (scheme, host and port; no path)",
-    )
-    .transform((origins) => origins.map((origin) => new URL(origin).origin)),
+  ALLOWED_ORIGINS: originList(),
+  /** Comma-separated origins plans may fetch (the screens plan's crawl); unset, only the server's own /demo-app/. */
+  CRAWL_ALLOWED_ORIGINS: originList(),
   SECURE_COOKIES: z
     .enum(["true", "false"])
     .default("false")
@@ -151,6 +157,8 @@ export function serverOptionsFromEnv(env: Env) {
     port: env.PORT,
     /** Serve the Next.js pages too (dev: with HMR); null serves the API only. */
     pages: env.SERVE_PAGES ? { dev: env.NODE_ENV !== "production", dir: process.cwd() } : null,
+    /** Origins plans may fetch; empty: the server's own demo app only. */
+    crawlAllowedOrigins: env.CRAWL_ALLOWED_ORIGINS,
     executor: {
       concurrency: env.EXECUTOR_CONCURRENCY,
       slotsPerOwner: env.EXECUTOR_SLOTS_PER_OWNER ?? Math.ceil(env.EXECUTOR_CONCURRENCY / 2),
@@ -210,7 +218,7 @@ export function serverOptionsFromEnv(env: Env) {
        */
       revocationCacheMs: 2_000,
       credentialCheckMs: 1_000,
-      allowedOrigins: env.ALLOWED_ORIGINS as readonly string[],
+      allowedOrigins: env.ALLOWED_ORIGINS,
       secureCookies: env.SECURE_COOKIES,
     },
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,

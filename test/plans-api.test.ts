@@ -17,15 +17,26 @@ async function rejection(call: () => Promise<unknown>): Promise<TRPCClientError<
 }
 
 describe("plans in the API", () => {
-  it("run.plans lists the canonical and word-count plans with their steps and input JSON Schemas", async () => {
+  it("run.plans lists the registered plans with their steps and input JSON Schemas", async () => {
     const { trpc } = api().client();
     const plans = await trpc.run.plans.query();
-    expect(plans.map((plan) => plan.name)).toEqual(["canonical", "word-count"]);
+    expect(plans.map((plan) => plan.name)).toEqual(["canonical", "word-count", "screens"]);
     expect(plans[0]).toMatchObject({ title: "Canonical crawl", steps: [...CANONICAL_STEPS] });
     expect(plans[0]!.input).toMatchObject({ type: "object", properties: { appPath: { type: "string" } } });
     expect(plans[1]).toMatchObject({
       steps: ["Split", "Count", "Summarise"],
       input: { type: "object", properties: { text: { type: "string", maxLength: 10_000 } }, required: ["text"] },
+    });
+    expect(plans[2]).toMatchObject({
+      steps: ["Crawl"],
+      input: {
+        properties: {
+          startUrl: { type: "string", format: "uri" },
+          maxScreens: { type: "integer", minimum: 1, maximum: 200, default: 25 },
+          maxDepth: { type: "integer", minimum: 0, maximum: 5, default: 3 },
+        },
+        required: ["startUrl"],
+      },
     });
   });
 

@@ -1,9 +1,10 @@
 import { canonicalPlan } from "./canonical";
-import type { Plan } from "./types";
+import { screensPlan } from "./screens";
+import type { Plan, PlanSettings } from "./types";
 import { wordCountPlan } from "./word-count";
 
 /** Every plan runs can execute, by name. Adding a plan: one module beside this one and one line here. */
-export const PLANS: readonly Plan[] = [canonicalPlan, wordCountPlan];
+export const PLANS: readonly Plan[] = [canonicalPlan, wordCountPlan, screensPlan];
 
 /** The plan run.start uses when none is given. */
 export const DEFAULT_PLAN = canonicalPlan.name;
@@ -12,7 +13,14 @@ export const DEFAULT_PLAN = canonicalPlan.name;
 export class PlanRegistry {
   private readonly byName: ReadonlyMap<string, Plan>;
 
-  constructor(extra: readonly Plan[] = []) {
+  /**
+   * @param settings what the deployment lets plans do; the server sets the default (its own demo
+   * app) once it knows its address.
+   */
+  constructor(
+    extra: readonly Plan[] = [],
+    public settings: PlanSettings = { fetchAllowed: [] },
+  ) {
     this.byName = new Map([...PLANS, ...extra].map((plan) => [plan.name, plan]));
   }
 

@@ -3,6 +3,20 @@ import type { z } from "zod";
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
+/** What the deployment lets plans do, from the server's settings. */
+export interface PlanSettings {
+  /**
+   * URL prefixes plans may fetch, each an origin and a path ending in "/": CRAWL_ALLOWED_ORIGINS,
+   * or by default the server's own demo app (`<own origin>/demo-app/`).
+   */
+  fetchAllowed: readonly string[];
+}
+
+/** True when `url` is under one of the prefixes plans may fetch. */
+export function isFetchAllowed(settings: PlanSettings, url: string): boolean {
+  return settings.fetchAllowed.some((prefix) => url.startsWith(prefix));
+}
+
 /** What a node receives: its signal, the run's validated input and what earlier nodes returned. */
 export interface NodeContext<Input> {
   /** Aborted when the run is cancelled, the node overruns its timeout, or the server stops. */
@@ -12,8 +26,9 @@ export interface NodeContext<Input> {
   results: Readonly<Record<string, JsonObject>>;
   /** 1 on the first try; one more each time the node is retried. */
   attempt: number;
-  /** Appends a DebugTrace event `{ fn, data? }` to the run's timeline. */
+  /** Appends a DebugTrace event `{ fn, data? }` (data at most 16 KB serialized) to the run's timeline. */
   trace: (fn: string, data?: JsonObject) => Promise<void>;
+  settings: PlanSettings;
 }
 
 /** A step of a plan. Throwing fails the node: it is retried if it declares `retry`, else the run fails. */
@@ -23,7 +38,9 @@ export interface PlanNode<Input = unknown> {
   timeoutMs?: number;
   /** Runs the node up to `attempts` times in all, waiting `backoffMs` before each retry. */
   retry?: { attempts: number; backoffMs: number };
-  /** May return a JSON object (at most 16 KB serialized): its NodeFinished carries it as `data`. */
+  /** Raises the size a result may have (16 KB by default) up to 1 MB, for a node that returns a big one. */
+  maxResultBytes?: number;
+  /** May return a JSON object (at most 16 KB serialized, or maxResultBytes): its NodeFinished carries it as `data`. */
   run(ctx: NodeContext<Input>): Promise<JsonObject | void> | JsonObject | void;
 }
 
@@ -35,7 +52,12 @@ export interface Plan<Schema extends z.ZodType = z.ZodType> {
   /** Validates run.start's `input` for this plan. */
   input: Schema;
   nodes: readonly PlanNode<z.output<Schema>>[];
-  /** The run's `output`, from its nodes' results once every node finished. */
+  /**
+   * Refuses an input this deployment does not allow (e.g. a URL it may not fetch): run.start
+   * answers BAD_REQUEST with the message. Checked after the schema.
+   */
+  admit?(input: z.output<Schema>, settings: PlanSettings): string | undefined;
+  /** The run's `output` (at most 1 MB serialized), from its nodes' results once every node finished. */
   output(results: Readonly<Record<string, JsonObject>>, input: z.output<Schema>): JsonObject;
   /** What the run works on, shown as its `appPath`; "/" when the plan has no target. */
   target?(input: z.output<Schema>): string;

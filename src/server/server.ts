@@ -6,6 +6,7 @@ import { answerClientError, guardUpgrades } from "./http/guard";
 import { createRequestHandler } from "./http/handler";
 import { onlyKnownHosts } from "./http/origin";
 import { preparePages } from "./http/next-pages";
+import { DEMO_APP_PATH } from "./http/demo-app";
 import { createWebSocketEndpoint } from "./http/ws";
 import { createServices, type InstanceServices, type ServiceOptions } from "./services";
 
@@ -49,6 +50,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   log.info({ url, database: database.kind, instanceId }, "live runs server listening");
+  if (options.crawlAllowedOrigins.length === 0) {
+    // By default plans may fetch only this server's demo app, by any name it is reached at.
+    const origins = options.http.publicOrigin ? [options.http.publicOrigin] : ownOrigins(url, port);
+    services.plans.settings = { fetchAllowed: origins.map((origin) => `${origin}${DEMO_APP_PATH}/`) };
+  }
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -67,4 +73,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })());
 
   return { url, port, instanceId, services, close };
+}
+
+/** The origins a server listening at `url` is reached at from this machine. */
+function ownOrigins(url: string, port: number): string[] {
+  const loopback = [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`];
+  return [...new Set([new URL(url).origin, ...loopback])];
 }

@@ -40,7 +40,9 @@ export type InstanceServices = Services & {
 export async function createServices(options: ServiceOptions): Promise<InstanceServices> {
   const { database, log } = options;
   const instanceId = randomUUID();
-  const plans = new PlanRegistry(options.plans);
+  const plans = new PlanRegistry(options.plans, {
+    fetchAllowed: options.crawlAllowedOrigins.map((origin) => `${origin}/`),
+  });
   const outbox = new OutboxPoller({
     db: database.db,
     ...options.outbox,

@@ -30,6 +30,8 @@ type Overrides = {
   retention?: Partial<ServerOptions["retention"]>;
   http?: Partial<ServerOptions["http"]>;
   allowedOrigins?: readonly string[];
+  /** Origins plans may fetch; by default the server's own demo app. */
+  crawlAllowedOrigins?: readonly string[];
   addressLimits?: Partial<ServerOptions["addressLimits"]>;
   queuedRunsLimit?: number;
 };
@@ -63,6 +65,7 @@ export async function startTestServer(database: TestDatabase, overrides: Overrid
     addressLimits: { ...defaults.addressLimits, ...UNLIMITED_ADDRESS, ...overrides.addressLimits },
     queuedRunsLimit: overrides.queuedRunsLimit ?? defaults.queuedRunsLimit,
     shutdownGraceMs: 0,
+    crawlAllowedOrigins: overrides.crawlAllowedOrigins ?? [],
   });
   const tokenFor = async (ownerId: string) => (await createApiToken(server.services.database.db, ownerId)).secret;
   const defaultToken = await tokenFor(TEST_OWNER);

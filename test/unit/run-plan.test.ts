@@ -57,6 +57,7 @@ function start(plan: Plan | readonly PlanNode[], options: { refuseFrom?: number;
   const done = runPlan({
     plan: "nodes" in plan ? plan : planOf(plan),
     input: { appPath: "/", stepDelayMs: 0 },
+    settings: { fetchAllowed: [] },
     nodeTimeoutMs: options.nodeTimeoutMs ?? 10_000,
     signal: controller.signal,
     append: log.append,
@@ -169,6 +170,7 @@ describe("running a plan", () => {
     await runPlan({
       plan,
       input: {},
+      settings: { fetchAllowed: [] },
       nodeTimeoutMs: 1_000,
       signal: new AbortController().signal,
       append: log.append,

@@ -181,7 +181,8 @@ export class RunExecutor {
     }
     const completed = run.resumed ? await this.resumeFrom(run, planned.plan, append) : undefined;
     if (completed === null) return;
-    await runPlan({ ...planned, completed, nodeTimeoutMs: this.options.nodeTimeoutMs, signal, append });
+    const { nodeTimeoutMs, plans } = this.options;
+    await runPlan({ ...planned, settings: plans.settings, completed, nodeTimeoutMs, signal, append });
   }
 
   /**

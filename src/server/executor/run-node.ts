@@ -1,4 +1,4 @@
-import type { JsonObject, PlanNode } from "../../plans/types";
+import type { JsonObject, PlanNode, PlanSettings } from "../../plans/types";
 import type { NewEvent, RunEvent } from "../events/types";
 
 export class NodeTimeoutError extends Error {
@@ -10,26 +10,32 @@ export class NodeTimeoutError extends Error {
   }
 }
 
-/** A node's result or a trace's data, serialized, may hold at most this many bytes. */
+/** A trace's data or a node's result, serialized, may hold at most this many bytes... */
 export const MAX_NODE_DATA_BYTES = 16 * 1024;
+/** ...unless the node raises it (maxResultBytes) up to this, which is also the cap on a run's output. */
+export const MAX_RESULT_BYTES = 1024 * 1024;
 
 export class NodeDataTooLargeError extends Error {
-  constructor(bytes: number) {
-    super(`data too large: ${bytes} bytes (at most ${MAX_NODE_DATA_BYTES})`);
+  constructor(bytes: number, limit: number) {
+    super(`data too large: ${bytes} bytes (at most ${limit})`);
   }
 }
 
-/** A copy of a JSON object result (undefined for none); too large a result throws, so nothing is written. */
-export function checkedData(value: JsonObject | void): JsonObject | undefined {
+/** A copy of a JSON object (undefined for none); too large a one throws, so nothing is written. */
+export function checkedData(value: JsonObject | void, limit = MAX_NODE_DATA_BYTES): JsonObject | undefined {
   if (value === undefined || value === null) return undefined;
   const json = JSON.stringify(value);
   const bytes = Buffer.byteLength(json);
-  if (bytes > MAX_NODE_DATA_BYTES) throw new NodeDataTooLargeError(bytes);
+  if (bytes > limit) throw new NodeDataTooLargeError(bytes, limit);
   return JSON.parse(json) as JsonObject;
 }
 
+/** What a node's result may weigh. */
+export const resultLimitOf = (node: PlanNode) => Math.min(node.maxResultBytes ?? MAX_NODE_DATA_BYTES, MAX_RESULT_BYTES);
+
 export interface NodeRun {
   input: unknown;
+  settings: PlanSettings;
   results: Record<string, JsonObject>;
   attempt: number;
   /** The server's node timeout, unless the node declares its own. */
@@ -66,6 +72,7 @@ export async function runNode(node: PlanNode, options: NodeRun): Promise<JsonObj
           input: options.input,
           results: { ...options.results },
           attempt: options.attempt,
+          settings: options.settings,
           trace: async (fn, data) => {
             const checked = checkedData(data);
             await options.append({ type: "DebugTrace", fn, ...(checked ? { data: checked } : {}) });

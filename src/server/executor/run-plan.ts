@@ -1,8 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { JsonObject, Plan, PlanNode } from "../../plans/types";
+import type { JsonObject, Plan, PlanNode, PlanSettings } from "../../plans/types";
 import type { NewEvent, RunEvent } from "../events/types";
 import type { TerminalStatus } from "../../shared/run-status";
-import { checkedData, NodeDataTooLargeError, NodeTimeoutError, runNode } from "./run-node";
+import {
+  checkedData,
+  MAX_RESULT_BYTES,
+  NodeDataTooLargeError,
+  NodeTimeoutError,
+  resultLimitOf,
+  runNode,
+} from "./run-node";
 
 /**
  * Why a run's signal was aborted from outside the plan: the user cancelled it (it ends
@@ -15,6 +22,7 @@ export interface RunPlanOptions {
   plan: Plan;
   /** The run's input, validated by the plan's schema. */
   input: unknown;
+  settings: PlanSettings;
   nodeTimeoutMs: number;
   /** Aborted with an Interruption as its reason. */
   signal: AbortSignal;
@@ -66,7 +74,7 @@ async function executeNode(
     if (!(await append({ type: "NodeStarted", name: node.name, ...(attempt > 1 ? { attempt } : {}) }))) return "lost";
     let data: JsonObject | undefined;
     try {
-      data = checkedData(await runNode(node, { ...options, results, attempt }));
+      data = checkedData(await runNode(node, { ...options, results, attempt }), resultLimitOf(node));
     } catch (error) {
       if (signal.aborted) return outcomeOfInterruption(signal.reason);
       if (attempt >= attempts || error instanceof NodeDataTooLargeError) return outcomeOfFailure(node, error);
@@ -80,7 +88,7 @@ async function executeNode(
 
 function succeeded(plan: Plan, results: Record<string, JsonObject>, input: unknown): Outcome {
   try {
-    return { status: "succeeded", output: checkedData(plan.output(results, input)) ?? {} };
+    return { status: "succeeded", output: checkedData(plan.output(results, input), MAX_RESULT_BYTES) ?? {} };
   } catch (error) {
     return { status: "failed", reason: `error:output: ${messageOf(error).slice(0, 500)}` };
   }

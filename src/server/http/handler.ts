@@ -11,6 +11,7 @@ import { identifyRequest } from "../trpc/identify";
 import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
 import { holdRequestSlot } from "./address-guard";
 import { clientAddress } from "./client-address";
+import { isDemoAppPath, sendDemoApp } from "./demo-app";
 import { guardRequests } from "./guard";
 import { ensureSession, type Pages } from "./next-pages";
 import { sendMetrics, sendReadiness } from "./operations";
@@ -53,6 +54,7 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     else if (path === "/readyz") return sendReadiness(services, res);
     else if (path === "/metrics") return sendMetrics(services, req, res);
     else if (!hostAllowed(req.headers, services.origins)) sendJson(res, 421, { error: "unknown host" });
+    else if (isDemoAppPath(path)) return sendDemoApp(req, res, path);
     else if (!holdRequestSlot(services, req, res, path)) {
       // Answered 429: the client's address has too many requests in flight.
     } else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {

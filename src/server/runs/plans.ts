@@ -19,7 +19,8 @@ export function describePlans(plans: PlanRegistry): PlanInfo[] {
     title: plan.title,
     description: plan.description,
     steps: plan.nodes.map((node) => node.name),
-    input: z.toJSONSchema(plan.input, { unrepresentable: "any" }),
+    // As a caller writes it: fields with a default are optional.
+    input: z.toJSONSchema(plan.input, { unrepresentable: "any", io: "input" }),
   }));
 }
 
@@ -60,6 +61,8 @@ export function resolveStart(plans: PlanRegistry, fields: StartFields) {
   const parsed = plan.input.safeParse(fields.input ?? {});
   if (!parsed.success) throw new PlanInputError(`invalid input for plan ${name}`, parsed.error.issues);
   const input = parsed.data as Record<string, unknown>;
+  const refused = plan.admit?.(input, plans.settings);
+  if (refused) throw new PlanInputError(refused, [{ code: "custom", path: ["input"], message: refused, input }]);
   const target = plan.target?.(input) || "/";
   return { plan: name, input, appPath: target.slice(0, RUN_START_LIMITS.appPathMaxLength), stepDelayMs: 0 };
 }
