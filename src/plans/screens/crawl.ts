@@ -1,5 +1,6 @@
 // The screens plan's crawl: breadth-first over same-origin links, only under the URL prefixes the
 // deployment allows (no SSRF), each request with a timeout, a size limit and the run's signal.
+import { setTimeout as sleep } from "node:timers/promises";
 import { isFetchAllowed, type NodeContext } from "../types";
 import { fetchPage } from "./fetch-page";
 import { parseScreen } from "./parse-screen";
@@ -19,9 +20,9 @@ export interface ScreenGraph {
 const MAX_LINKS_PER_SCREEN = 50;
 
 export async function crawl(
-  ctx: NodeContext<{ startUrl: string; maxScreens: number; maxDepth: number }>,
+  ctx: NodeContext<{ startUrl: string; maxScreens: number; maxDepth: number; pageDelayMs: number }>,
 ): Promise<ScreenGraph> {
-  const { startUrl, maxScreens, maxDepth } = ctx.input;
+  const { startUrl, maxScreens, maxDepth, pageDelayMs } = ctx.input;
   const start = withoutFragment(startUrl);
   const origin = new URL(start).origin;
   // run.start checked it; the settings of the instance executing the run have the last word.
@@ -44,6 +45,7 @@ export async function crawl(
   };
 
   for (let next = queue.shift(); next && screens.length < maxScreens; next = queue.shift()) {
+    if (pageDelayMs > 0) await sleep(pageDelayMs, undefined, { signal: ctx.signal });
     ctx.signal.throwIfAborted();
     const { url, depth } = next;
     const page = await fetchPage(url, ctx.signal);
