@@ -4,11 +4,12 @@
 //   node --import tsx e2e/serve.ts       (after `npm run build`; PORT and HOST from the environment)
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFreshDatabase } from "../test/support/fresh-database";
+import { databaseUrlFile } from "./support/server-settings";
 
 interface ServerDatabase {
   env: Record<string, string>;
@@ -30,6 +31,10 @@ function freshPglite(): ServerDatabase {
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 const database = adminUrl ? await freshPostgres(adminUrl) : freshPglite();
+// Specs that act as another instance read the database's URL here; none is left from an earlier suite.
+const urlFile = databaseUrlFile(process.env.PORT ?? "3000");
+rmSync(urlFile, { force: true });
+if (database.env.DATABASE_URL) writeFileSync(urlFile, database.env.DATABASE_URL);
 
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -66,5 +71,6 @@ process.on("SIGINT", stop);
 process.on("exit", () => server.kill("SIGKILL"));
 
 server.on("exit", (code, signal) => {
+  rmSync(urlFile, { force: true });
   void database.remove().finally(() => process.exit(stopping ? 0 : (code ?? (signal ? 1 : 0))));
 });

@@ -24,6 +24,28 @@ describe("the runs CLI", () => {
     expect(stdout).toContain("[####################] 5/5 nodes  succeeded");
   });
 
+  it("start --plan runs another plan with its --input, its progress counted against that plan's steps", async () => {
+    const { code, stdout } = await cli("start", "--plan", "word-count", "--input", '{"text":"a b a"}', "--watch").done;
+    expect(code).toBe(0);
+    expect(eventLines(stdout)).toHaveLength(9);
+    expect(stdout).toContain("[####################] 3/3 nodes  succeeded");
+
+    const plans = await cli("plans").done;
+    expect(plans.code).toBe(0);
+    expect(plans.stdout).toContain("word-count       Split → Count → Summarise  (Word count)");
+
+    const refused = await cli("start", "--plan", "word-count", "--input", '{"text":1}').done;
+    expect(refused.code).toBe(4);
+    expect(refused.stderr).toContain("BAD_REQUEST");
+    for (const args of [
+      ["--plan", "word-count", "--step-delay", "5"],
+      ["--input", '{"text":"a"}'],
+      ["--plan", "word-count", "--input", "[1]"],
+    ]) {
+      expect((await cli("start", ...args).done).code, args.join(" ")).toBe(2);
+    }
+  });
+
   it("watch exits 3 for a cancelled run; cancel prints the final state; list shows both", async () => {
     const { trpc } = api().client();
     const run = await trpc.run.start.mutate({ stepDelayMs: 60_000, appPath: "apps/cancel-me" });

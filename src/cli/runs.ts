@@ -2,14 +2,17 @@
 //   npm run runs -- <command> [options]      (see `npm run runs -- help`)
 import { parseArgs } from "node:util";
 import { TRPCClientError } from "@trpc/client";
-import { createRunsClient, type RunEvent, type RunsClient } from "../client";
-import { formatEvent, formatRunRow, progressBar, RUN_TABLE_HEADER } from "./render";
+import { createRunsClient, type RunEvent, type RunsClient, type RunStartInput } from "../client";
+import { CANONICAL_PLAN } from "../shared/canonical-plan";
+import { formatEvent, formatRunRow, NodeProgress, RUN_TABLE_HEADER } from "./render";
 
 /** Exit codes: what a script calling `runs watch` can branch on. */
 export const EXIT = { succeeded: 0, failed: 1, usage: 2, cancelled: 3, error: 4 } as const;
 
 const USAGE = `usage: runs <command> [--url URL] [--token TOKEN]
-  start [--app-path PATH] [--step-delay MS] [--watch]   start a run (and watch it)
+  start [--app-path PATH] [--step-delay MS] [--watch]   start a run of the canonical plan (and watch it)
+  start --plan NAME [--input JSON] [--watch]            start a run of another plan with its input
+  plans                                                 the server's plans: name, steps, title
   watch <runId>                                         live timeline; exit 0 succeeded, 1 failed, 3 cancelled
   cancel <runId>                                        cancel a run, print its final state
   list [--limit N] [--cursor C]                         recent runs, newest first
@@ -28,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       token: { type: "string", default: process.env.LIVE_RUNS_TOKEN },
       "app-path": { type: "string" },
       "step-delay": { type: "string" },
+      plan: { type: "string" },
+      input: { type: "string" },
       watch: { type: "boolean", default: false },
       limit: { type: "string" },
       cursor: { type: "string" },
@@ -42,6 +47,19 @@ async function main(argv: string[]): Promise<number> {
   const needsRunId = () => {
     if (!runId) throw new UsageError(`${command} needs a run id`);
     return runId;
+  };
+  const jsonObject = (name: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new UsageError(`--${name} must be JSON`);
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new UsageError(`--${name} must be a JSON object`);
+    }
+    return parsed as Record<string, unknown>;
   };
   const integer = (name: string, value: string | undefined) => {
     if (value === undefined) return undefined;
@@ -60,15 +78,33 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case "start": {
         const stepDelayMs = integer("step-delay", values["step-delay"]);
-        const run = await client.trpc.run.start.mutate({
-          ...(values["app-path"] !== undefined ? { appPath: values["app-path"] } : {}),
-          ...(stepDelayMs !== undefined ? { stepDelayMs } : {}),
-        });
+        const input = jsonObject("input", values.input);
+        const canonical = values.plan === undefined || values.plan === CANONICAL_PLAN;
+        if (canonical && input)
+          throw new UsageError("the canonical plan takes --app-path and --step-delay, not --input");
+        if (!canonical && (values["app-path"] !== undefined || stepDelayMs !== undefined)) {
+          throw new UsageError("--app-path and --step-delay are the canonical plan's; other plans take --input");
+        }
+        const run = await client.trpc.run.start.mutate(
+          canonical
+            ? {
+                ...(values["app-path"] !== undefined ? { appPath: values["app-path"] } : {}),
+                ...(stepDelayMs !== undefined ? { stepDelayMs } : {}),
+              }
+            : // Any plan the server has, not only those this CLI was compiled with: the server checks the input.
+              ({ plan: values.plan, ...(input ? { input } : {}) } as RunStartInput),
+        );
         out(run.id);
         return values.watch ? await watch(client, run.id, () => connection) : EXIT.succeeded;
       }
       case "watch":
         return await watch(client, needsRunId(), () => connection);
+      case "plans": {
+        for (const plan of await client.trpc.run.plans.query()) {
+          out(`${plan.name.padEnd(16)} ${plan.steps.join(" → ")}  (${plan.title})`);
+        }
+        return EXIT.succeeded;
+      }
       case "cancel": {
         const run = await client.trpc.run.cancel.mutate({ runId: needsRunId() });
         out(`${run.id} ${run.status}`);
@@ -95,18 +131,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 /** Prints the timeline as it arrives with a progress line; resolves with the exit code of the outcome. */
-function watch(client: RunsClient, runId: string, connection: () => string): Promise<number> {
+async function watch(client: RunsClient, runId: string, connection: () => string): Promise<number> {
   const interactive = process.stdout.isTTY === true;
+  // The bar counts against the run's plan's steps; if they cannot be read, against the nodes seen
+  // (an unknown run is then reported by the subscription itself).
+  const progress = new NodeProgress(await planSteps(client, runId).catch(() => undefined));
   let previousTs: number | null = null;
-  let nodesDone = 0;
-  let total: number | undefined;
-  // The bar counts against the run's plan once its steps are known (the canonical plan's until then).
-  void planSteps(client, runId).then(
-    (steps) => (total = steps),
-    () => {},
-  );
-  const bar = () => progressBar(nodesDone, 20, total);
-  const status = () => `${bar()}  ${connection()}`;
+  const status = () => `${progress.bar()}  ${connection()}`;
   return new Promise((resolve, reject) => {
     let last: RunEvent | null = null;
     client.trpc.run.events.subscribe(
@@ -117,13 +148,13 @@ function watch(client: RunsClient, runId: string, connection: () => string): Pro
           out(formatEvent(event, previousTs));
           previousTs = event.ts;
           last = event;
-          if (event.type === "NodeFinished") nodesDone += 1;
+          progress.add(event);
           if (interactive) process.stdout.write(status());
         },
         onComplete: () => {
           if (interactive) process.stdout.write("\r\x1b[2K");
           const outcome = last?.status ?? "unknown";
-          out(`${bar()}  ${outcome}${last?.reason ? ` (${last.reason})` : ""}`);
+          out(`${progress.bar()}  ${outcome}${last?.reason ? ` (${last.reason})` : ""}`);
           resolve(outcome === "succeeded" ? EXIT.succeeded : outcome === "cancelled" ? EXIT.cancelled : EXIT.failed);
         },
         onError: reject,
@@ -132,9 +163,10 @@ function watch(client: RunsClient, runId: string, connection: () => string): Pro
   });
 }
 
-async function planSteps(client: RunsClient, runId: string): Promise<number | undefined> {
+/** The steps of the run's plan, from run.plans; undefined for a plan the server does not describe. */
+async function planSteps(client: RunsClient, runId: string): Promise<string[] | undefined> {
   const [run, plans] = await Promise.all([client.trpc.run.get.query({ runId }), client.trpc.run.plans.query()]);
-  return plans.find((plan) => plan.name === run.plan)?.steps.length;
+  return plans.find((plan) => plan.name === run.plan)?.steps;
 }
 
 function describeError(error: unknown): string {

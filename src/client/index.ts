@@ -7,6 +7,11 @@ import { requestKeyLink, retryWhenUnavailable } from "./start-retries";
 export type { AppRouter } from "../server/routers/_app";
 export type { RunEvent } from "../server/events/types";
 export type { Run } from "../server/runs/types";
+/**
+ * run.start's input: one shape per plan this client was compiled with. A plan the server registers
+ * beyond those is started with a cast, `{ plan, input } as RunStartInput`, and checked by the server.
+ */
+export type { StartInput as RunStartInput } from "../server/runs/plans";
 
 export interface RunsClientOptions {
   /** Base URL of a live runs server, e.g. http://127.0.0.1:3000 */

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { RUN_START_LIMITS } from "../shared/api";
-import { CANONICAL_STEPS, type CanonicalStep } from "../shared/canonical-plan";
+import { CANONICAL_PLAN, CANONICAL_STEPS, type CanonicalStep } from "../shared/canonical-plan";
 import { definePlan, type NodeContext, type PlanNode } from "./types";
 
 /** The canonical plan's input: the run's app path and step delay (its own columns, not `runs.input`). */
@@ -21,7 +21,7 @@ const canonicalWork: Partial<Record<CanonicalStep, (ctx: NodeContext<CanonicalIn
 
 /** The canonical crawl plan, the default: 13 events when it succeeds, none carrying data. */
 export const canonicalPlan = definePlan({
-  name: "canonical",
+  name: CANONICAL_PLAN,
   title: "Canonical crawl",
   description: "Ensures a device, warms up, opens the app, pings it and tears down, waiting stepDelayMs per step.",
   input: canonicalInput,

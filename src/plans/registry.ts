@@ -3,8 +3,14 @@ import { screensPlan } from "./screens";
 import type { Plan, PlanSettings } from "./types";
 import { wordCountPlan } from "./word-count";
 
-/** Every plan runs can execute, by name. Adding a plan: one module beside this one and one line here. */
-export const PLANS: readonly Plan[] = [canonicalPlan, wordCountPlan, screensPlan];
+/**
+ * Every plan runs can execute, by name. Adding a plan: one module beside this one and one line here.
+ * Each keeps its own type, so the typed client checks run.start's input per plan.
+ */
+export const PLANS = [canonicalPlan, wordCountPlan, screensPlan] as const satisfies readonly Plan[];
+
+/** The plans compiled into this code base (a server may register more at run time). */
+export type KnownPlan = (typeof PLANS)[number];
 
 /** The plan run.start uses when none is given. */
 export const DEFAULT_PLAN = canonicalPlan.name;

@@ -45,8 +45,8 @@ export interface PlanNode<Input = unknown> {
 }
 
 /** A plan: one module under src/plans, registered by name in registry.ts. */
-export interface Plan<Schema extends z.ZodType = z.ZodType> {
-  name: string;
+export interface Plan<Schema extends z.ZodType = z.ZodType, Name extends string = string> {
+  name: Name;
   title: string;
   description: string;
   /** Validates run.start's `input` for this plan. */
@@ -63,5 +63,7 @@ export interface Plan<Schema extends z.ZodType = z.ZodType> {
   target?(input: z.output<Schema>): string;
 }
 
-/** Types a plan's nodes by its input schema. */
-export const definePlan = <Schema extends z.ZodType>(plan: Plan<Schema>): Plan<Schema> => plan;
+/** Types a plan's nodes by its input schema, and keeps its name's literal type (for run.start's typed input). */
+export const definePlan = <Schema extends z.ZodType, const Name extends string>(
+  plan: Plan<Schema, Name>,
+): Plan<Schema, Name> => plan;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatEvent, formatRunRow, progressBar, RUN_TABLE_HEADER } from "../../src/cli/render";
+import { formatEvent, formatRunRow, NodeProgress, progressBar, RUN_TABLE_HEADER } from "../../src/cli/render";
 import { CANONICAL_STEPS } from "../../src/shared/canonical-plan";
 import { events, run } from "./support/runs";
 
@@ -27,6 +27,17 @@ describe("formatEvent", () => {
     expect(formatEvent(succeeded!, null)).toMatch(/RunFinished {3}succeeded$/);
   });
 
+  it("says where a run was resumed and which attempt a retried node is on", () => {
+    const [lost, shutdown, retried] = events(
+      { type: "RunResumed", attempt: 2, reason: "executor_lost" },
+      { type: "RunResumed", attempt: 3, reason: "shutdown" },
+      { type: "NodeStarted", name: "Count", attempt: 2 },
+    );
+    expect(formatEvent(lost!, null)).toMatch(/RunResumed {4}resumed on another instance, attempt 2$/);
+    expect(formatEvent(shutdown!, null)).toMatch(/RunResumed {4}resumed after a server restart, attempt 3$/);
+    expect(formatEvent(retried!, null)).toMatch(/NodeStarted {3}Count \(attempt 2\)$/);
+  });
+
   it("leaves the detail empty for an event about nothing in particular", () => {
     const [event] = events({ type: "RunStarted" });
     expect(formatEvent(event!, null)).toMatch(/RunStarted {4}$/);
@@ -34,28 +45,61 @@ describe("formatEvent", () => {
 });
 
 describe("progressBar", () => {
-  it("is empty before any node and full after the last canonical step", () => {
-    expect(progressBar(0)).toBe(`[${"-".repeat(20)}] 0/${steps} nodes`);
-    expect(progressBar(steps)).toBe(`[${"#".repeat(20)}] ${steps}/${steps} nodes`);
+  it("is empty before any node and full after the last step", () => {
+    expect(progressBar(0, steps)).toBe(`[${"-".repeat(20)}] 0/${steps} nodes`);
+    expect(progressBar(steps, steps)).toBe(`[${"#".repeat(20)}] ${steps}/${steps} nodes`);
   });
 
   it("rounds a part of a character to the nearest whole one", () => {
     // One node at width 2n - 1 fills 2 - 1/n characters.
-    expect(progressBar(1, steps * 2 - 1)).toMatch(/^\[##-+\] /);
+    expect(progressBar(1, steps, steps * 2 - 1)).toMatch(/^\[##-+\] /);
   });
 
   it("fills in proportion to the nodes done, at any width", () => {
     const width = steps * 2;
     for (let done = 1; done < steps; done += 1) {
-      expect(progressBar(done, width)).toBe(
+      expect(progressBar(done, steps, width)).toBe(
         `[${"#".repeat(done * 2)}${"-".repeat(width - done * 2)}] ${done}/${steps} nodes`,
       );
     }
   });
 
-  it("counts against another plan's number of steps, and never overfills", () => {
-    expect(progressBar(3, 20, 3)).toBe(`[${"#".repeat(20)}] 3/3 nodes`);
-    expect(progressBar(4, 20, 3)).toBe(`[${"#".repeat(20)}] 4/3 nodes`);
+  it("counts against any plan's number of steps, never overfills, and is empty with no steps known", () => {
+    expect(progressBar(3, 3)).toBe(`[${"#".repeat(20)}] 3/3 nodes`);
+    expect(progressBar(4, 3)).toBe(`[${"#".repeat(20)}] 4/3 nodes`);
+    expect(progressBar(0, 0)).toBe(`[${"-".repeat(20)}] 0/0 nodes`);
+  });
+});
+
+describe("NodeProgress", () => {
+  it("counts finished nodes against the plan's steps, a retried or resumed node once", () => {
+    const progress = new NodeProgress(["Split", "Count", "Summarise"]);
+    for (const event of events(
+      { type: "RunStarted" },
+      { type: "NodeStarted", name: "Split" },
+      { type: "NodeFinished", name: "Split" },
+      { type: "NodeStarted", name: "Count" },
+      { type: "NodeStarted", name: "Count", attempt: 2 },
+      { type: "RunResumed", attempt: 2, reason: "executor_lost" },
+      { type: "NodeStarted", name: "Count" },
+      { type: "NodeFinished", name: "Count" },
+    )) {
+      progress.add(event);
+    }
+    expect(progress.bar(3)).toBe("[##-] 2/3 nodes");
+  });
+
+  it("counts against the nodes seen so far when the plan's steps are unknown", () => {
+    const progress = new NodeProgress(undefined);
+    expect(progress.bar(4)).toBe("[----] 0/0 nodes");
+    for (const event of events(
+      { type: "NodeStarted", name: "Fetch" },
+      { type: "NodeFinished", name: "Fetch" },
+      { type: "NodeStarted", name: "Parse" },
+    )) {
+      progress.add(event);
+    }
+    expect(progress.bar(4)).toBe("[##--] 1/2 nodes");
   });
 });
 

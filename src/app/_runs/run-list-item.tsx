@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { CANONICAL_PLAN } from "../../shared/canonical-plan";
 import { StatusBadge } from "../_components/status-badge";
 import { formatCount, formatRunTime } from "../_lib/format";
 import type { Run } from "../_trpc/types";
@@ -13,6 +14,12 @@ function RunTime({ label, iso }: { label: string; iso: string | null }) {
   );
 }
 
+/** A canonical run is named by the app it crawls; another plan's run by its plan (and its target, if any). */
+function runName(run: Run): string {
+  if (run.plan === CANONICAL_PLAN) return run.appPath;
+  return run.appPath === "/" ? run.plan : `${run.plan} · ${run.appPath}`;
+}
+
 export function RunListItem({ run }: { run: Run }) {
   return (
     <li className={styles.item}>
@@ -20,7 +27,7 @@ export function RunListItem({ run }: { run: Run }) {
         <StatusBadge status={run.status} />
       </div>
       <Link href={`/runs/${run.id}`} className={styles.title}>
-        <span className={styles.appPath}>{run.appPath}</span>
+        <span className={styles.appPath}>{runName(run)}</span>
         <span className={`mono ${styles.runId}`}>{run.id.slice(0, 8)}</span>
       </Link>
       <dl className={styles.times}>

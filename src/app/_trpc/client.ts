@@ -2,6 +2,7 @@ import {
   createTRPCClient,
   createWSClient,
   httpBatchLink,
+  httpLink,
   splitLink,
   wsLink,
   type Operation,
@@ -38,14 +39,21 @@ function browserWsLink(): TRPCLink<AppRouter> {
   };
 }
 
-/** Queries and mutations over batched HTTP, subscriptions over the WebSocket (which resumes with lastEventId). */
+/**
+ * Queries and mutations over batched HTTP, subscriptions over the WebSocket (which resumes with
+ * lastEventId). A call made with `context: { skipBatch: true }` goes on a request of its own.
+ */
 export function createAppTRPCClient() {
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({
         condition: (op: Operation) => op.type === "subscription",
         true: browserWsLink(),
-        false: httpBatchLink({ url: TRPC_PATH, maxItems: HTTP_BATCH_MAX_ITEMS }),
+        false: splitLink({
+          condition: (op: Operation) => op.context.skipBatch === true,
+          true: httpLink({ url: TRPC_PATH }),
+          false: httpBatchLink({ url: TRPC_PATH, maxItems: HTTP_BATCH_MAX_ITEMS }),
+        }),
       }),
     ],
   });

@@ -3,3 +3,5 @@ export type { AppRouter } from "../../server/routers/_app";
 export type { RunEvent } from "../../server/events/types";
 export type { Run } from "../../server/runs/types";
 export type { RunStatus } from "../../shared/run-status";
+export type { PlanInfo } from "../../server/runs/plans";
+export type { StartInput as RunStartInput } from "../../server/runs/plans";

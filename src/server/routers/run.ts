@@ -13,7 +13,7 @@ import { streamActivity } from "../delivery/activity";
 import { streamRunEvents } from "../delivery/stream";
 import { InvalidRequestError } from "../errors";
 import { cancelRun } from "../runs/cancel";
-import { describePlans, resolveStart } from "../runs/plans";
+import { describePlans, resolveStart, type StartInput } from "../runs/plans";
 import { rerun } from "../runs/rerun";
 import { decodeListCursor, encodeListCursor } from "../runs/list-cursor";
 import { listRuns, requireOwnedRun } from "../runs/queries";
@@ -25,45 +25,51 @@ import { createTRPCRouter, ownerProcedure } from "../trpc/init";
 
 const runIdInput = z.object({ runId: z.guid() });
 
+const startFields = z
+  .object({
+    appPath: z
+      .string()
+      .min(1)
+      .max(RUN_START_LIMITS.appPathMaxLength)
+      .refine((path) => !APP_PATH_REFUSED_CHARACTERS.test(path), "must not contain control characters")
+      .optional(),
+    stepDelayMs: z.number().int().min(0).max(RUN_START_LIMITS.stepDelayMsMax).optional(),
+    // Which plan to run (run.plans lists them) and its input, validated by the plan's schema.
+    plan: z.string().min(1).max(100).optional(),
+    input: z.record(z.string(), z.unknown()).optional(),
+    // A retry with the same key returns the same run instead of starting another.
+    requestKey: z.string().regex(REQUEST_KEY_PATTERN, "must be 1-128 characters of A-Z a-z 0-9 _ . : -").optional(),
+  })
+  .optional();
+
+/**
+ * run.start parses with `startFields` (any plan name; resolveStart then checks the input against
+ * the plan the server has, answering BAD_REQUEST with the issues), while the typed client sees
+ * StartInput: one shape per known plan, so a wrong input for a known plan does not compile.
+ */
+const startInput = startFields as unknown as z.ZodType<z.output<typeof startFields>, StartInput | undefined>;
+// Every input the typed client accepts gets past the parser: StartInput narrows startFields, never widens it.
+type StartInputNarrowsFields = StartInput extends z.input<typeof startFields> ? true : never;
+const startInputNarrowsFields: StartInputNarrowsFields = true;
+void startInputNarrowsFields;
+
 // Thin procedures: validate, then call the run service with the caller's owner id.
 export const runRouter = createTRPCRouter({
-  start: ownerProcedure
-    .input(
-      z
-        .object({
-          appPath: z
-            .string()
-            .min(1)
-            .max(RUN_START_LIMITS.appPathMaxLength)
-            .refine((path) => !APP_PATH_REFUSED_CHARACTERS.test(path), "must not contain control characters")
-            .optional(),
-          stepDelayMs: z.number().int().min(0).max(RUN_START_LIMITS.stepDelayMsMax).optional(),
-          // Which plan to run (run.plans lists them) and its input, validated by the plan's schema.
-          plan: z.string().min(1).max(100).optional(),
-          input: z.record(z.string(), z.unknown()).optional(),
-          // A retry with the same key returns the same run instead of starting another.
-          requestKey: z
-            .string()
-            .regex(REQUEST_KEY_PATTERN, "must be 1-128 characters of A-Z a-z 0-9 _ . : -")
-            .optional(),
-        })
-        .optional(),
-    )
-    .mutation(async ({ ctx, input }) => {
-      const { eventLog, executor, plans, runLimits } = ctx.services;
-      const run = await startRun(
-        eventLog,
-        {
-          ownerId: ctx.ownerId,
-          ...resolveStart(plans, input ?? {}),
-          createdByAddress: isAnonymousOwner(ctx.ownerId) ? ctx.clientAddress : null,
-          requestKey: input?.requestKey,
-        },
-        runLimits,
-      );
-      executor.wake(); // this instance may claim it before the NOTIFY comes back
-      return run;
-    }),
+  start: ownerProcedure.input(startInput).mutation(async ({ ctx, input }) => {
+    const { eventLog, executor, plans, runLimits } = ctx.services;
+    const run = await startRun(
+      eventLog,
+      {
+        ownerId: ctx.ownerId,
+        ...resolveStart(plans, input ?? {}),
+        createdByAddress: isAnonymousOwner(ctx.ownerId) ? ctx.clientAddress : null,
+        requestKey: input?.requestKey,
+      },
+      runLimits,
+    );
+    executor.wake(); // this instance may claim it before the NOTIFY comes back
+    return run;
+  }),
 
   plans: ownerProcedure.query(({ ctx }) => describePlans(ctx.services.plans)),
 

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { canonicalPlan } from "../../plans/canonical";
-import { DEFAULT_PLAN, type PlanRegistry } from "../../plans/registry";
+import { DEFAULT_PLAN, type KnownPlan, type PlanRegistry } from "../../plans/registry";
+import type { Plan } from "../../plans/types";
 import { RUN_START_DEFAULTS, RUN_START_LIMITS } from "../../shared/api";
 import { InvalidRequestError } from "../errors";
 
@@ -33,6 +34,38 @@ export class PlanInputError extends InvalidRequestError {
     super(message);
   }
 }
+
+/** run.start of the default (canonical) plan: its input is appPath and stepDelayMs. */
+interface CanonicalStart {
+  plan?: typeof DEFAULT_PLAN | undefined;
+  appPath?: string | undefined;
+  stepDelayMs?: number | undefined;
+  input?: undefined;
+  requestKey?: string | undefined;
+}
+
+/** run.start of another plan: its input as the plan's schema takes it (optional when it requires nothing). */
+type OtherPlanStart<P> =
+  P extends Plan<infer Schema, infer Name>
+    ? Name extends typeof DEFAULT_PLAN
+      ? never
+      : {
+          plan: Name;
+          appPath?: undefined;
+          stepDelayMs?: undefined;
+          requestKey?: string | undefined;
+        } & (Record<string, never> extends z.input<Schema>
+          ? { input?: z.input<Schema> | undefined }
+          : { input: z.input<Schema> })
+    : never;
+
+/**
+ * run.start's input as the typed client sees it: one shape per plan compiled into the code base,
+ * told apart by `plan`, so a wrong input for a known plan does not compile. The server parses
+ * more loosely (any plan name, any object as input) and checks the input against the plan it
+ * finds at run time (resolveStart): plans it registers beyond these are reached with a cast.
+ */
+export type StartInput = CanonicalStart | OtherPlanStart<KnownPlan>;
 
 export interface StartFields {
   plan?: string | undefined;

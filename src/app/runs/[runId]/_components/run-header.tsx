@@ -1,10 +1,11 @@
 import Link from "next/link";
+import { CANONICAL_PLAN } from "../../../../shared/canonical-plan";
 import { isActive } from "../../../../shared/run-status";
 import { ConnectionIndicator } from "../../../_components/connection-indicator";
 import { StatusBadge } from "../../../_components/status-badge";
 import { formatDuration, formatRunTime } from "../../../_lib/format";
 import type { ConnectionState } from "../../../_lib/use-connection-state";
-import type { Run, RunStatus } from "../../../_trpc/types";
+import type { PlanInfo, Run, RunStatus } from "../../../_trpc/types";
 import type { Timeline } from "../_lib/timeline-model";
 import { CancelButton } from "./cancel-button";
 import { Elapsed } from "./elapsed";
@@ -13,6 +14,8 @@ import { StepProgress } from "./step-progress";
 
 interface RunHeaderProps {
   run: Run;
+  /** The run's plan as run.plans describes it; undefined when the server did not. */
+  plan: PlanInfo | undefined;
   status: RunStatus;
   startedAt: number | null;
   finishedAt: number | null;
@@ -21,7 +24,19 @@ interface RunHeaderProps {
   onReconnect: () => void;
 }
 
-export function RunHeader({ run, status, startedAt, finishedAt, timeline, connection, onReconnect }: RunHeaderProps) {
+export function RunHeader({
+  run,
+  plan,
+  status,
+  startedAt,
+  finishedAt,
+  timeline,
+  connection,
+  onReconnect,
+}: RunHeaderProps) {
+  // A canonical run is named by the app it crawls; another plan's run by the plan (and its target, if any).
+  const canonical = run.plan === CANONICAL_PLAN;
+  const title = canonical ? run.appPath : (plan?.title ?? run.plan);
   return (
     <section className={`card ${styles.header}`} aria-labelledby="run-title">
       <Link href="/" className={styles.back}>
@@ -30,8 +45,9 @@ export function RunHeader({ run, status, startedAt, finishedAt, timeline, connec
       <div className={styles.top}>
         <div className={styles.identity}>
           <h1 id="run-title" className={styles.title}>
-            {run.appPath}
+            {title}
           </h1>
+          {!canonical && run.appPath !== "/" ? <p className={styles.target}>{run.appPath}</p> : null}
           <p className={styles.runId}>
             Run <span className="mono">{run.id}</span>
           </p>
@@ -56,10 +72,17 @@ export function RunHeader({ run, status, startedAt, finishedAt, timeline, connec
             <time dateTime={run.createdAt}>{formatRunTime(run.createdAt)}</time>
           </dd>
         </div>
-        <div>
-          <dt>Step delay</dt>
-          <dd>{formatDuration(run.stepDelayMs)}</dd>
-        </div>
+        {canonical ? (
+          <div>
+            <dt>Step delay</dt>
+            <dd>{formatDuration(run.stepDelayMs)}</dd>
+          </div>
+        ) : (
+          <div>
+            <dt>Plan</dt>
+            <dd className="mono">{run.plan}</dd>
+          </div>
+        )}
         <div>
           <dt>Connection</dt>
           <dd className={styles.connection}>

@@ -4,6 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 import { isActive } from "../../../../shared/run-status";
 import { RetryNotice } from "../../../_components/notice";
+import { findPlan, usePlans } from "../../../_lib/use-plans";
 import { isMissingRun } from "../../../_trpc/errors";
 import { useTRPC } from "../../../_trpc/react";
 import type { Run, RunEvent } from "../../../_trpc/types";
@@ -12,6 +13,7 @@ import { buildTimeline } from "../_lib/timeline-model";
 import { useRunTimeline } from "../_lib/use-run-timeline";
 import { Outcome } from "./outcome";
 import { RawEvents } from "./raw-events";
+import { RunOutput } from "./run-output";
 import { RunHeader } from "./run-header";
 import { RunLoading } from "./run-loading";
 import { RunNotFound } from "./run-not-found";
@@ -33,6 +35,7 @@ export function RunView({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const runQuery = useQuery(trpc.run.get.queryOptions({ runId }));
+  const plans = usePlans();
   const { events, connection, retry } = useRunTimeline(runId, runQuery.isSuccess);
 
   // The timeline saw the run finish before the fetched run did: re-read it for its stored times.
@@ -53,14 +56,19 @@ export function RunView({ runId }: { runId: string }) {
     );
   }
 
+  // The steps come from the run's plan; without it (unknown here, or run.plans failed) from the events.
+  if (plans.isPending) return <RunLoading />;
+
   const run = runQuery.data;
+  const plan = findPlan(plans.data, run.plan);
   const status = currentStatus(run, events);
-  const timeline = buildTimeline(events);
+  const timeline = buildTimeline(events, plan?.steps);
   const { startedAt, finishedAt } = runSpan(run, events);
   return (
     <>
       <RunHeader
         run={run}
+        plan={plan}
         status={status}
         startedAt={startedAt}
         finishedAt={finishedAt}
@@ -76,6 +84,7 @@ export function RunView({ runId }: { runId: string }) {
           durationMs={startedAt !== null && finishedAt !== null ? finishedAt - startedAt : null}
         />
       )}
+      {status === "succeeded" && run.output ? <RunOutput output={run.output} /> : null}
       <Timeline timeline={timeline} eventCount={events.length} status={status} />
       <RawEvents events={events} />
     </>
