@@ -93,7 +93,7 @@ afterAll(async () => {
   await database.drop();
 });
 
-async function crawl(server: TestServer, input: Record<string, unknown>) {
+async function crawl(server: TestServer, input: { startUrl: string; maxScreens?: number; maxDepth?: number }) {
   const { trpc } = server.client();
   const run = await trpc.run.start.mutate({ plan: "screens", input });
   const events = await awaitStreamCompletion(subscribeEvents(trpc, { runId: run.id }), 20_000);

@@ -3,10 +3,28 @@ import { crawl } from "./screens/crawl";
 import { definePlan, isFetchAllowed, type JsonObject } from "./types";
 
 const input = z.object({
-  startUrl: z.url({ protocol: /^https?$/ }).describe("The page the crawl starts at"),
-  maxScreens: z.number().int().min(1).max(200).default(25).describe("Stop after this many screens"),
-  maxDepth: z.number().int().min(0).max(5).default(3).describe("Follow links this many clicks deep"),
-  pageDelayMs: z.number().int().min(0).max(5_000).default(0).describe("Wait this long before each page (politeness)"),
+  startUrl: z.url({ protocol: /^https?$/ }).meta({ title: "Start URL", description: "The page the crawl starts at" }),
+  maxScreens: z
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(25)
+    .meta({ title: "Max screens", description: "Stop after this many screens" }),
+  maxDepth: z
+    .number()
+    .int()
+    .min(0)
+    .max(5)
+    .default(3)
+    .meta({ title: "Max depth", description: "Follow links this many clicks deep" }),
+  pageDelayMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(5_000)
+    .default(0)
+    .meta({ title: "Page delay (ms)", description: "Wait this long before each page, to be polite or to watch" }),
 });
 
 /**

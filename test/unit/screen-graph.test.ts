@@ -52,6 +52,12 @@ describe("the screen graph drawn from a crawl's events", () => {
     expect(y["/a"]).toBe(y["/b"]);
     expect(y["/a/c"]).toBeGreaterThan(y["/a"]!);
     expect(layout.edges.every((edge) => edge.points.length >= 2)).toBe(true);
+    // The links each screen was first found by form the tree; the rest are drawn apart.
+    expect(layout.edges.filter((edge) => edge.tree).map((edge) => `${edge.from} ${edge.to}`)).toEqual([
+      "/ /a",
+      "/ /b",
+      "/a /a/c",
+    ]);
   });
 
   it("lays out 200 screens with their links", () => {

@@ -9,7 +9,15 @@ import { findPlan, usePlans } from "../_lib/use-plans";
 import { useTRPC } from "../_trpc/react";
 import type { PlanInfo, RunStartInput } from "../_trpc/types";
 import { controlName, PlanFields } from "./plan-fields";
-import { FieldValueError, formOf, inputOf, issuesByField, issuesOf, type InputIssue } from "./schema-form";
+import {
+  FieldValueError,
+  formOf,
+  inputOf,
+  issuesByField,
+  issuesOf,
+  type InputForm,
+  type InputIssue,
+} from "./schema-form";
 import styles from "./start-run-form.module.css";
 
 /** What the form offers to crawl: an example app, where the API itself defaults to "/". */
@@ -75,7 +83,10 @@ export function StartRunForm() {
 
   const plan = findPlan(plans.data, planName);
   const canonical = planName === CANONICAL_PLAN;
-  const form = useMemo(() => (plan && !canonical ? formOf(plan.input) : null), [plan, canonical]);
+  const form = useMemo(
+    () => (plan && !canonical ? withPageDefaults(plan.name, formOf(plan.input)) : null),
+    [plan, canonical],
+  );
   const fieldNames = canonical
     ? CANONICAL_FIELDS
     : form?.kind === "fields"
@@ -213,4 +224,21 @@ export function StartRunForm() {
       ) : null}
     </form>
   );
+}
+
+/**
+ * Defaults only the page knows: the screens plan crawls this server's own demo app unless told
+ * otherwise, so the embedded default shows a real crawl with no setup.
+ */
+function withPageDefaults(planName: string, form: InputForm): InputForm {
+  if (planName !== "screens" || form.kind !== "fields" || typeof window === "undefined") return form;
+  const demoApp = `${window.location.origin}/demo-app/`;
+  return {
+    ...form,
+    fields: form.fields.map((field) =>
+      field.name === "startUrl" && field.kind === "text" && field.defaultValue === undefined
+        ? { ...field, defaultValue: demoApp }
+        : field,
+    ),
+  };
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { isActive } from "../../../../shared/run-status";
 import { RetryNotice } from "../../../_components/notice";
 import { findPlan, usePlans } from "../../../_lib/use-plans";
@@ -17,6 +17,8 @@ import { RunOutput } from "./run-output";
 import { RunHeader } from "./run-header";
 import { RunLoading } from "./run-loading";
 import { RunNotFound } from "./run-not-found";
+import { seqsAbout } from "../_lib/screen-graph";
+import { ScreenGraphView } from "./screen-graph";
 import { Timeline } from "./timeline";
 
 const epochMs = (iso: string | null) => (iso ? Date.parse(iso) : null);
@@ -37,6 +39,7 @@ export function RunView({ runId }: { runId: string }) {
   const runQuery = useQuery(trpc.run.get.queryOptions({ runId }));
   const plans = usePlans();
   const { events, connection, retry } = useRunTimeline(runId, runQuery.isSuccess);
+  const [selectedScreen, setSelectedScreen] = useState<string | null>(null);
 
   // The timeline saw the run finish before the fetched run did: re-read it for its stored times.
   const staleRun = runQuery.data !== undefined && isActive(runQuery.data.status) && finishEvent(events) !== undefined;
@@ -84,8 +87,14 @@ export function RunView({ runId }: { runId: string }) {
           durationMs={startedAt !== null && finishedAt !== null ? finishedAt - startedAt : null}
         />
       )}
+      <ScreenGraphView events={events} selected={selectedScreen} onSelect={setSelectedScreen} />
       {status === "succeeded" && run.output ? <RunOutput output={run.output} /> : null}
-      <Timeline timeline={timeline} eventCount={events.length} status={status} />
+      <Timeline
+        timeline={timeline}
+        eventCount={events.length}
+        status={status}
+        highlighted={selectedScreen ? seqsAbout(events, selectedScreen) : undefined}
+      />
       <RawEvents events={events} />
     </>
   );

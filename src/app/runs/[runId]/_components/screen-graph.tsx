@@ -23,8 +23,10 @@ const pathOf = (points: { x: number; y: number }[]) =>
   points.map((point, i) => `${i === 0 ? "M" : "L"}${point.x.toFixed(1)},${point.y.toFixed(1)}`).join(" ");
 
 /**
- * The screens a crawl discovered so far and the links between them, drawn as they arrive. Hovering
- * a screen shows its URL; selecting it (click or Enter) highlights its events in the timeline.
+ * The screens a crawl discovered so far and the links between them, drawn as they arrive: the links
+ * each screen was found by stand out, the rest (navigation bars link everything to everything) are
+ * faint until a screen is hovered or selected. Hovering a screen shows its URL; selecting it (click
+ * or Enter) highlights its events in the timeline.
  */
 export function ScreenGraphView({
   events,
@@ -77,7 +79,13 @@ export function ScreenGraphView({
             <path
               key={`${edge.from} ${edge.to}`}
               d={pathOf(edge.points)}
-              className={focus && (edge.from === focus || edge.to === focus) ? styles.edgeFocused : styles.edge}
+              className={
+                focus && (edge.from === focus || edge.to === focus)
+                  ? styles.edgeFocused
+                  : edge.tree
+                    ? styles.edge
+                    : styles.edgeOther
+              }
               markerEnd="url(#screen-graph-arrow)"
             />
           ))}

@@ -27,10 +27,15 @@ function Detail({ event }: { event: RunEvent }) {
 }
 
 /** One event: seq, type, what it is about, when, and how long after the previous one; then its data, if any. */
-export function TimelineEventRow({ entry }: { entry: TimelineEvent }) {
+export function TimelineEventRow({ entry, highlighted = false }: { entry: TimelineEvent; highlighted?: boolean }) {
   const { event, sincePrevious } = entry;
   return (
-    <li className={styles.event} data-seq={event.seq} data-type={event.type}>
+    <li
+      className={styles.event}
+      data-seq={event.seq}
+      data-type={event.type}
+      data-highlighted={highlighted || undefined}
+    >
       <span className={styles.seq}>#{event.seq}</span>
       <span className={styles.type}>{event.type}</span>
       <Detail event={event} />

@@ -20,7 +20,7 @@ function StepDuration({ step }: { step: Step }) {
 }
 
 /** A step of the plan with the events it produced, its state and how long it took (or is taking). */
-export function TimelineStep({ step }: { step: Step }) {
+export function TimelineStep({ step, highlighted }: { step: Step; highlighted: ReadonlySet<number> }) {
   return (
     <li className={styles.step} data-state={step.state} aria-label={`Step ${step.name}: ${stateLabels[step.state]}`}>
       <div className={styles.stepHeader}>
@@ -34,7 +34,7 @@ export function TimelineStep({ step }: { step: Step }) {
       {step.events.length > 0 ? (
         <ol className={styles.events}>
           {step.events.map((entry) => (
-            <TimelineEventRow key={entry.event.seq} entry={entry} />
+            <TimelineEventRow key={entry.event.seq} entry={entry} highlighted={highlighted.has(entry.event.seq)} />
           ))}
         </ol>
       ) : null}

@@ -9,9 +9,13 @@ interface TimelineProps {
   timeline: TimelineModel;
   eventCount: number;
   status: RunStatus;
+  /** Events to mark, e.g. those about the screen selected in the graph. */
+  highlighted?: ReadonlySet<number>;
 }
 
-export function Timeline({ timeline, eventCount, status }: TimelineProps) {
+const NONE: ReadonlySet<number> = new Set();
+
+export function Timeline({ timeline, eventCount, status, highlighted = NONE }: TimelineProps) {
   return (
     <section className="card" aria-labelledby="timeline-heading">
       <div className={styles.heading}>
@@ -23,9 +27,13 @@ export function Timeline({ timeline, eventCount, status }: TimelineProps) {
       <ol className={styles.timeline} aria-label="Timeline" data-status={status}>
         {timeline.items.map((item) =>
           item.kind === "event" ? (
-            <TimelineEventRow key={`event-${item.entry.event.seq}`} entry={item.entry} />
+            <TimelineEventRow
+              key={`event-${item.entry.event.seq}`}
+              entry={item.entry}
+              highlighted={highlighted.has(item.entry.event.seq)}
+            />
           ) : (
-            <TimelineStep key={`step-${item.step.name}`} step={item.step} />
+            <TimelineStep key={`step-${item.step.name}`} step={item.step} highlighted={highlighted} />
           ),
         )}
       </ol>

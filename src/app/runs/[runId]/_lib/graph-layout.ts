@@ -16,7 +16,8 @@ export interface GraphLayout {
   width: number;
   height: number;
   nodes: PlacedScreen[];
-  edges: { from: string; to: string; points: { x: number; y: number }[] }[];
+  /** `tree`: the link the screen was first found by (routed by dagre); the others are drawn straight. */
+  edges: { from: string; to: string; tree: boolean; points: { x: number; y: number }[] }[];
 }
 
 /**
@@ -55,9 +56,9 @@ export function layoutScreenGraph(graph: ScreenGraph): GraphLayout {
     height: Math.max(size.height ?? 0, NODE_HEIGHT),
     nodes,
     edges: graph.edges.map((edge) => {
-      const routed =
-        depth.get(edge.to) === depth.get(edge.from)! + 1 ? layout.edge(edge.from, edge.to)?.points : undefined;
-      return { ...edge, points: routed ?? straightBetween(placed.get(edge.from)!, placed.get(edge.to)!) };
+      const tree = parent.get(edge.to) === edge.from;
+      const routed = tree ? layout.edge(edge.from, edge.to)?.points : undefined;
+      return { ...edge, tree, points: routed ?? straightBetween(placed.get(edge.from)!, placed.get(edge.to)!) };
     }),
   };
 }
