@@ -30,3 +30,16 @@ export class DeadlineExceededError extends Error {
     super(`no answer within ${deadlineMs} ms; try again shortly`);
   }
 }
+
+/** `work`, or a DeadlineExceededError once `deadlineMs` passed without an answer. */
+export async function withinDeadline<T>(work: Promise<T>, deadlineMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceededError(deadlineMs)), deadlineMs);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

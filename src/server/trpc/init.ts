@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
-import { DeadlineExceededError, LimitExceededError } from "../errors";
+import { LimitExceededError, withinDeadline } from "../errors";
 import { holdCallSlots } from "./connection-limits";
 import { errorIdOf } from "./error-ids";
 import { toTRPCError } from "./error-mapping";
@@ -48,19 +48,9 @@ const domainErrorsAsTRPC = t.middleware(async ({ next }) => {
  * seconds instead. (What was queued may still run when the database returns; starts are made
  * safe to retry by their requestKey.)
  */
-const withinDeadline = t.middleware(async ({ ctx, type, next }) => {
-  if (type === "subscription") return next();
-  const deadlineMs = ctx.services.requestDeadlineMs;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceededError(deadlineMs)), deadlineMs);
-  });
-  try {
-    return await Promise.race([next(), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-});
+const withinCallDeadline = t.middleware(({ ctx, type, next }) =>
+  type === "subscription" ? next() : withinDeadline(next(), ctx.services.requestDeadlineMs),
+);
 
 /**
  * Queries and mutations over a WebSocket hold in-flight slots (the socket's and its address's)
@@ -77,7 +67,7 @@ const withinCallLimits = t.middleware(async ({ ctx, type, next }) => {
 });
 
 export const createTRPCRouter = t.router;
-export const publicProcedure = t.procedure.use(domainErrorsAsTRPC).use(withinDeadline).use(withinCallLimits);
+export const publicProcedure = t.procedure.use(domainErrorsAsTRPC).use(withinCallDeadline).use(withinCallLimits);
 
 const UNAUTHORIZED_MESSAGES = {
   missing: "Sign in: open the app in a browser for a session, or send an API token (Authorization: Bearer …)",
