@@ -181,15 +181,17 @@ describe("the screens plan", () => {
     await awaitCondition(() => site.aborted() === 1, "the request in flight to be aborted");
   });
 
-  it("on the default settings it crawls the server's own demo app, and nothing else", async () => {
-    // A database of its own: the other server's executor, with other settings, would take its runs.
-    demoDatabase = await createTestDatabase();
+  it("on the embedded default (PGlite, default settings) it crawls the server's own demo app, and nothing else", async () => {
+    // What `npm run dev` runs with no settings; a database of its own, so the other server's
+    // executor (with other settings) cannot take its runs.
+    demoDatabase = await createTestDatabase("pglite");
     demo = await startTestServer(demoDatabase);
     const startUrl = `${demo.server.url}/demo-app/`;
     const { events, run } = await crawl(demo, { startUrl });
     const screens = run.output!.screens as { url: string; title: string }[];
     expect(run.status).toBe("succeeded");
     expect(screens).toHaveLength(13);
+    expect(demo.server.services.database.kind).toBe("pglite");
     expect(screens[0]).toEqual({ url: startUrl, title: "Home · Trailhead Outfitters", depth: 0 });
     expect(traces(events, "screen.skipped").map((t) => t!.reason)).toEqual(
       expect.arrayContaining(["HTTP 404", "not HTML (application/pdf)", "outside the origins this server may crawl"]),
