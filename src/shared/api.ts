@@ -20,3 +20,6 @@ export const REQUEST_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Calls the bundled clients (pages, CLI, typed client) put in one HTTP batch; the server accepts at least this many. */
 export const HTTP_BATCH_MAX_ITEMS = 20;
+
+/** run.eventsPage: events per page. */
+export const EVENTS_PAGE_LIMITS = { defaultLimit: 200, maxLimit: 1000 } as const;

@@ -29,14 +29,25 @@ export async function readEventsAfter(db: Db, runId: string, afterSeq: number, l
     sql`select run_id, seq, ts, type, source, name, fn, status, reason, data, attempt from run_events
         where run_id = ${runId} and seq > ${afterSeq} order by seq limit ${limit}`,
   );
-  // ts is a bigint column: postgres.js returns it as a string.
-  return rows.map((row) =>
-    withOptionalFields(
-      { runId: row.run_id, seq: row.seq, ts: Number(row.ts), type: row.type, v: 1, source: row.source },
-      row,
-    ),
-  );
+  return rows.map(toEvent);
 }
+
+/** The last `limit` events with seq < beforeSeq, in seq order. */
+export async function readEventsBefore(db: Db, runId: string, beforeSeq: number, limit: number): Promise<RunEvent[]> {
+  const rows = await queryRows<RunEventColumns>(
+    db,
+    sql`select run_id, seq, ts, type, source, name, fn, status, reason, data, attempt from run_events
+        where run_id = ${runId} and seq < ${beforeSeq} order by seq desc limit ${limit}`,
+  );
+  return rows.reverse().map(toEvent);
+}
+
+// ts is a bigint column: postgres.js returns it as a string.
+const toEvent = (row: RunEventColumns): RunEvent =>
+  withOptionalFields(
+    { runId: row.run_id, seq: row.seq, ts: Number(row.ts), type: row.type, v: 1, source: row.source },
+    row,
+  );
 
 /** How far a run's log goes and whether it is closed; null for an unknown run. */
 export async function readLogEnd(db: Db, runId: string): Promise<{ lastSeq: number; status: RunStatus } | null> {

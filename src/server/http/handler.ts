@@ -12,6 +12,7 @@ import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
 import { holdRequestSlot } from "./address-guard";
 import { clientAddress } from "./client-address";
 import { isDemoAppPath, sendDemoApp } from "./demo-app";
+import { downloadedRunId, sendEventsDownload } from "./events-download";
 import { guardRequests } from "./guard";
 import { ensureSession, type Pages } from "./next-pages";
 import { sendMetrics, sendReadiness } from "./operations";
@@ -57,6 +58,8 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     else if (isDemoAppPath(path)) return sendDemoApp(req, res, path);
     else if (!holdRequestSlot(services, req, res, path)) {
       // Answered 429: the client's address has too many requests in flight.
+    } else if (downloadedRunId(path) !== null) {
+      return sendEventsDownload(services, req, res, downloadedRunId(path)!);
     } else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {
       sendTrpcError(res, 403, { message: "This origin may not call the API", jsonRpcCode: -32003, code: "FORBIDDEN" });
     } else if (isTrpcPath(path) && !speaksJson(req)) {

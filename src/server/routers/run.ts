@@ -2,6 +2,7 @@ import { tracked } from "@trpc/server";
 import { z } from "zod";
 import {
   APP_PATH_REFUSED_CHARACTERS,
+  EVENTS_PAGE_LIMITS,
   REQUEST_KEY_PATTERN,
   RUN_LIST_LIMITS,
   RUN_SEQ_MAX,
@@ -13,6 +14,7 @@ import { streamActivity } from "../delivery/activity";
 import { streamRunEvents } from "../delivery/stream";
 import { InvalidRequestError } from "../errors";
 import { cancelRun } from "../runs/cancel";
+import { eventsPage } from "../runs/events-page";
 import { describePlans, resolveStart, type StartInput } from "../runs/plans";
 import { rerun } from "../runs/rerun";
 import { decodeListCursor, encodeListCursor } from "../runs/list-cursor";
@@ -119,6 +121,25 @@ export const runRouter = createTRPCRouter({
       const filters = { status: input.status, plan: input.plan };
       const page = await listRuns(ctx.services.database.db, ctx.ownerId, input.limit, after, filters);
       return { items: page.items, nextCursor: page.next ? encodeListCursor(page.next) : null };
+    }),
+
+  eventsPage: ownerProcedure
+    .input(
+      z
+        .object({
+          runId: z.guid(),
+          afterSeq: z.number().int().min(0).max(RUN_SEQ_MAX).optional(),
+          beforeSeq: z.number().int().min(1).max(RUN_SEQ_MAX).optional(),
+          limit: z.number().int().min(1).max(EVENTS_PAGE_LIMITS.maxLimit).default(EVENTS_PAGE_LIMITS.defaultLimit),
+        })
+        .refine((page) => page.afterSeq === undefined || page.beforeSeq === undefined, {
+          message: "give afterSeq or beforeSeq, not both",
+          path: ["beforeSeq"],
+        }),
+    )
+    .query(async ({ ctx, input }) => {
+      const { db } = ctx.services.database;
+      return eventsPage(db, await requireOwnedRun(db, input.runId, ctx.ownerId), input);
     }),
 
   events: ownerProcedure
