@@ -95,7 +95,7 @@ export function RunView({ runId }: { runId: string }) {
         status={status}
         highlighted={selectedScreen ? seqsAbout(events, selectedScreen) : undefined}
       />
-      <RawEvents events={events} />
+      <RawEvents runId={runId} events={events} />
     </>
   );
 }
