@@ -1,6 +1,6 @@
 import { skipToken } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useEffect, useReducer } from "react";
+import { useEffect, useReducer, useRef } from "react";
 import { useConnectionState } from "../../../_lib/use-connection-state";
 import { useTRPC } from "../../../_trpc/react";
 import type { RunEvent } from "../../../_trpc/types";
@@ -37,9 +37,7 @@ export function useRunTimeline(runId: string, runLoaded: boolean) {
 
   // Session storage exists only in the browser, so it is read after hydration.
   useEffect(() => dispatch({ type: "restored", events: readCachedTimeline(runId) }), [runId]);
-  useEffect(() => {
-    if (resumeFrom !== null) writeCachedTimeline(runId, events);
-  }, [runId, events, resumeFrom]);
+  useCachedTimeline(runId, events, resumeFrom !== null, ended);
 
   const subscription = useSubscription(
     trpc.run.events.subscriptionOptions(resumeFrom === null ? skipToken : { runId, fromSeq: resumeFrom }, {
@@ -50,4 +48,39 @@ export function useRunTimeline(runId: string, runLoaded: boolean) {
   const connection = useConnectionState(subscription.status, ended);
 
   return { events, connection, retry: subscription.reset };
+}
+
+/** A live run's cache is written at most this often (each write serialises every event so far). */
+const CACHE_WRITE_MS = 1_000;
+
+/**
+ * Keeps this tab's cache of the timeline current enough for a reload: at most once a second while
+ * events arrive, at once when the run ended, and when the page goes away (reload, navigation).
+ */
+function useCachedTimeline(runId: string, events: RunEvent[], restored: boolean, ended: boolean) {
+  const latest = useRef(events);
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => {
+    latest.current = events;
+    if (!restored) return;
+    const write = () => {
+      if (pending.current !== null) clearTimeout(pending.current);
+      pending.current = null;
+      writeCachedTimeline(runId, latest.current);
+    };
+    if (ended) write();
+    else pending.current ??= setTimeout(write, CACHE_WRITE_MS);
+  }, [runId, events, restored, ended]);
+  useEffect(() => {
+    if (!restored) return;
+    const flush = () => writeCachedTimeline(runId, latest.current);
+    window.addEventListener("pagehide", flush);
+    return () => {
+      // Leaving the page within the app: what arrived since the last write is kept too.
+      window.removeEventListener("pagehide", flush);
+      if (pending.current !== null) clearTimeout(pending.current);
+      pending.current = null;
+      flush();
+    };
+  }, [runId, restored]);
 }
