@@ -1,6 +1,6 @@
 import { skipToken } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
-import { useEffect, useReducer, useRef } from "react";
+import { useEffect, useReducer, useRef, useState } from "react";
 import { useConnectionState } from "../../../_lib/use-connection-state";
 import { useTRPC } from "../../../_trpc/react";
 import type { RunEvent } from "../../../_trpc/types";
@@ -12,7 +12,7 @@ interface TimelineState {
   resumeFrom: number | null;
 }
 
-type TimelineAction = { type: "restored"; events: RunEvent[] } | { type: "received"; event: RunEvent };
+type TimelineAction = { type: "restored"; events: RunEvent[] } | { type: "received"; events: RunEvent[] };
 
 function timelineReducer(state: TimelineState, action: TimelineAction): TimelineState {
   switch (action.type) {
@@ -20,8 +20,14 @@ function timelineReducer(state: TimelineState, action: TimelineAction): Timeline
       return state.resumeFrom !== null ? state : { events: action.events, resumeFrom: action.events.at(-1)?.seq ?? 0 };
     case "received": {
       // The server yields each seq once and in order; only a retry replays seqs already shown.
-      const lastSeq = state.events.at(-1)?.seq ?? 0;
-      return action.event.seq === lastSeq + 1 ? { ...state, events: [...state.events, action.event] } : state;
+      let lastSeq = state.events.at(-1)?.seq ?? 0;
+      const next: RunEvent[] = [];
+      for (const event of action.events) {
+        if (event.seq !== lastSeq + 1) continue;
+        next.push(event);
+        lastSeq = event.seq;
+      }
+      return next.length === 0 ? state : { ...state, events: [...state.events, ...next] };
     }
   }
 }
@@ -33,6 +39,7 @@ function timelineReducer(state: TimelineState, action: TimelineAction): Timeline
 export function useRunTimeline(runId: string, runLoaded: boolean) {
   const trpc = useTRPC();
   const [{ events, resumeFrom }, dispatch] = useReducer(timelineReducer, { events: [], resumeFrom: null });
+  const batch = useFrameBatch((received: RunEvent[]) => dispatch({ type: "received", events: received }));
   const ended = events.at(-1)?.type === "RunFinished";
 
   // Session storage exists only in the browser, so it is read after hydration.
@@ -42,7 +49,7 @@ export function useRunTimeline(runId: string, runLoaded: boolean) {
   const subscription = useSubscription(
     trpc.run.events.subscriptionOptions(resumeFrom === null ? skipToken : { runId, fromSeq: resumeFrom }, {
       enabled: runLoaded && resumeFrom !== null && !ended,
-      onData: ({ data }) => dispatch({ type: "received", event: data }),
+      onData: ({ data }) => batch.add(data),
     }),
   );
   const connection = useConnectionState(subscription.status, ended);
@@ -83,4 +90,39 @@ function useCachedTimeline(runId: string, events: RunEvent[], restored: boolean,
       flush();
     };
   }, [runId, restored]);
+}
+
+// A hidden tab gets no animation frames: its events are flushed on a timer instead.
+const HIDDEN_FLUSH_MS = 250;
+
+/**
+ * Collects what arrives between two frames and hands it over once per frame, so a backfill or a
+ * chatty run renders a few times a second rather than once per WebSocket message.
+ */
+function useFrameBatch<T>(flush: (items: T[]) => void): { add(item: T): void } {
+  const latestFlush = useRef(flush);
+  useEffect(() => {
+    latestFlush.current = flush;
+  });
+  const [batch] = useState(() => {
+    let queued: T[] = [];
+    let scheduled = false;
+    const deliver = () => {
+      if (!scheduled) return;
+      scheduled = false;
+      const items = queued;
+      queued = [];
+      latestFlush.current(items);
+    };
+    return {
+      add(item: T) {
+        queued.push(item);
+        if (scheduled) return;
+        scheduled = true;
+        requestAnimationFrame(deliver);
+        setTimeout(deliver, HIDDEN_FLUSH_MS);
+      },
+    };
+  });
+  return batch;
 }
