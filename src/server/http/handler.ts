@@ -11,6 +11,7 @@ import { identifyRequest } from "../trpc/identify";
 import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
 import { holdRequestSlot } from "./address-guard";
 import { clientAddress } from "./client-address";
+import { allowCrossOrigin, answerPreflight, crossOrigin } from "./cors";
 import { isDemoAppPath, sendDemoApp } from "./demo-app";
 import { downloadedRunId, sendEventsDownload } from "./events-download";
 import { guardRequests } from "./guard";
@@ -38,7 +39,7 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     // Over either limit tRPC answers before any call runs: 400 for the batch, 413 for the body.
     maxBatchSize: services.http.maxBatchSize,
     maxBodySize: services.http.maxBodyBytes,
-    responseMeta: ({ errors }) => retryAfterHeader(errors),
+    responseMeta: ({ errors }) => ({ headers: { ...retryAfterHeader(errors), ...VARY_BY_ORIGIN } }),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR")
         services.log.error({ err: error, errorId: errorIdOf(error), path }, "tRPC request failed");
@@ -48,6 +49,8 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
   return guardRequests(services.log, (req, res) => {
     setSecurityHeaders(res);
     const path = normalisedPathname(req.url);
+    // An allowed browser origin may read every answer of the API, refusals included.
+    if (path !== null && (isTrpcPath(path) || downloadedRunId(path) !== null)) withCorsFor(req, res, services);
     if (path === null) sendJson(res, 400, { error: "malformed URL" });
     else if (req.headers.host !== undefined && !isPlainHost(req.headers.host)) {
       sendJson(res, 400, { error: "malformed Host header" });
@@ -58,6 +61,8 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     else if (isDemoAppPath(path)) return sendDemoApp(req, res, path);
     else if (!holdRequestSlot(services, req, res, path)) {
       // Answered 429: the client's address has too many requests in flight.
+    } else if (req.method === "OPTIONS" && (isTrpcPath(path) || downloadedRunId(path) !== null)) {
+      answerPreflight(req, res, services.origins);
     } else if (downloadedRunId(path) !== null) {
       return sendEventsDownload(services, req, res, downloadedRunId(path)!);
     } else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {
@@ -89,14 +94,23 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
   });
 }
 
+/** A call from an allowed browser origin: its page may read the answer. */
+function withCorsFor(req: http.IncomingMessage, res: http.ServerResponse, services: InstanceServices): void {
+  const origin = crossOrigin(req, services.origins);
+  if (origin !== null) allowCrossOrigin(res, origin);
+}
+
 /** Over a limit: HTTP clients get the retry hint as a Retry-After header (whole seconds) too. */
-function retryAfterHeader(errors: readonly TRPCError[]): { headers?: Record<string, string> } {
+function retryAfterHeader(errors: readonly TRPCError[]): Record<string, string> {
   const waits = errors.map((error) =>
     error.cause instanceof LimitExceededError ? error.cause.retryAfterMs : undefined,
   );
   const longest = Math.max(...waits.filter((ms): ms is number => ms !== undefined));
-  return Number.isFinite(longest) ? { headers: { "retry-after": String(Math.ceil(longest / 1000)) } } : {};
+  return Number.isFinite(longest) ? { "retry-after": String(Math.ceil(longest / 1000)) } : {};
 }
+
+// Answers differ by Origin (CORS): added to the Vary tRPC sets (an array is appended, not set).
+const VARY_BY_ORIGIN = { vary: ["Origin"] };
 
 /** No content type (GET), or JSON. */
 function speaksJson(req: http.IncomingMessage): boolean {
