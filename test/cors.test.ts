@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SESSION_COOKIE } from "../src/server/auth/session-cookie";
 import { useTestServer } from "./support/fixture";
 import { request } from "./support/raw-http";
 
@@ -44,6 +45,12 @@ describe("CORS for ALLOWED_ORIGINS", () => {
     const refused = await request(api().server.url, "/api/trpc/run.list", { headers: { origin: ALLOWED } });
     expect(refused.status).toBe(401);
     expect(refused.headers["access-control-allow-origin"]).toBe(ALLOWED);
+    // A session cookie that came along (another port on the same site) is not a credential there.
+    const cookie = `${SESSION_COOKIE}=${api().server.services.auth.sessions.issue().value}`;
+    const withCookie = await request(api().server.url, "/api/trpc/run.list", { headers: { origin: ALLOWED, cookie } });
+    expect(withCookie.status).toBe(401);
+    const sameOrigin = await request(api().server.url, "/api/trpc/run.list", { headers: { cookie } });
+    expect(sameOrigin.status).toBe(200);
   });
 
   it("gives unlisted origins no CORS headers: their preflight and calls are refused", async () => {

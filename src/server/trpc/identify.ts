@@ -1,4 +1,4 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { identifyCaller, type Caller } from "../auth/owner";
 import type { Services } from "./context";
 import { withinDeadline } from "../errors";
@@ -10,8 +10,25 @@ import { toTRPCError } from "./error-mapping";
  * before the call's own deadline starts).
  */
 export function identifyRequest(services: Services, req: IncomingMessage, connectionToken?: string): Promise<Caller> {
-  const lookup = identifyCaller(services.database.db, services.auth.sessions, req.headers, connectionToken);
+  const lookup = identifyCaller(
+    services.database.db,
+    services.auth.sessions,
+    credentialHeaders(services, req),
+    connectionToken,
+  );
   return withinDeadline(lookup, services.requestDeadlineMs).catch((error: unknown) => {
     throw toTRPCError(error);
   });
+}
+
+/**
+ * A page on another allowed origin calls with a token: its session cookie (sent along when that
+ * origin is on the same site, e.g. another port) is not a credential here, or any page there could
+ * act as the visitor's anonymous owner.
+ */
+function credentialHeaders(services: Services, req: IncomingMessage): IncomingHttpHeaders {
+  const { origin, cookie, ...others } = req.headers;
+  if (origin === undefined || !services.auth.allowedOrigins.includes(origin) || cookie === undefined)
+    return req.headers;
+  return { origin, ...others };
 }
