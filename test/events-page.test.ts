@@ -2,7 +2,7 @@ import { TRPCClientError } from "@trpc/client";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "../src/server/events/types";
-import { awaitStreamCompletion, subscribeEvents } from "./support/await";
+import { awaitEvents, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { range, seqs } from "./support/fixture";
 import { insertLongRun } from "./support/long-run";
 import { spawnTestServer } from "./support/server-process";
@@ -71,6 +71,39 @@ describe("run.eventsPage", () => {
       [trpc, "00000000-0000-4000-8000-000000000000"],
     ] as const)
       expect(codeOf(await client.run.eventsPage.query({ runId }).catch((e: unknown) => e))).toBe("NOT_FOUND");
+  });
+});
+
+describe("run.steps", () => {
+  it("summarises each step of the plan without its events: status, attempts, times, event count", async () => {
+    const { trpc } = api.client();
+    const steps = await trpc.run.steps.query({ runId: run.id });
+    const at = (type: string, name: string) => all.find((e) => e.type === type && e.name === name)!.ts;
+    expect(steps).toEqual(
+      ["EnsureDevice", "Warmup", "OpenApp", "Ping", "Teardown"].map((name) => ({
+        name,
+        status: "done",
+        attempt: 1,
+        startedAt: at("NodeStarted", name),
+        finishedAt: at("NodeFinished", name),
+        // EnsureDevice traces once between its start and finish.
+        eventCount: name === "EnsureDevice" ? 3 : 2,
+      })),
+    );
+  });
+
+  it("shows what runs, what waits, and, once cancelled, what stopped and what never ran", async () => {
+    const { trpc } = api.client();
+    const slow = await trpc.run.start.mutate({ stepDelayMs: 60_000 });
+    const stream = subscribeEvents(trpc, { runId: slow.id });
+    await awaitEvents(stream, (events) => events.some((e) => e.type === "NodeStarted"), "the first step to start");
+    const statuses = async () => (await trpc.run.steps.query({ runId: slow.id })).map((step) => step.status);
+    expect(await statuses()).toEqual(["running", "pending", "pending", "pending", "pending"]);
+    await trpc.run.cancel.mutate({ runId: slow.id });
+    await awaitStreamCompletion(stream);
+    expect(await statuses()).toEqual(["stopped", "skipped", "skipped", "skipped", "skipped"]);
+    const stranger = api.client({ token: await api.tokenFor("someone-else") }).trpc;
+    expect(codeOf(await stranger.run.steps.query({ runId: slow.id }).catch((e: unknown) => e))).toBe("NOT_FOUND");
   });
 });
 

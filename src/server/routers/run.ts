@@ -15,6 +15,7 @@ import { streamRunEvents } from "../delivery/stream";
 import { InvalidRequestError } from "../errors";
 import { cancelRun } from "../runs/cancel";
 import { eventsPage } from "../runs/events-page";
+import { summariseSteps } from "../runs/step-summary";
 import { describePlans, resolveStart, type StartInput } from "../runs/plans";
 import { rerun } from "../runs/rerun";
 import { decodeListCursor, encodeListCursor } from "../runs/list-cursor";
@@ -122,6 +123,12 @@ export const runRouter = createTRPCRouter({
       const page = await listRuns(ctx.services.database.db, ctx.ownerId, input.limit, after, filters);
       return { items: page.items, nextCursor: page.next ? encodeListCursor(page.next) : null };
     }),
+
+  /** Each step's status, attempts, times and event count, without the events. */
+  steps: ownerProcedure.input(runIdInput).query(async ({ ctx, input }) => {
+    const { database, plans } = ctx.services;
+    return summariseSteps(database.db, plans, await requireOwnedRun(database.db, input.runId, ctx.ownerId));
+  }),
 
   eventsPage: ownerProcedure
     .input(
