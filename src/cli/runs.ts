@@ -135,7 +135,11 @@ async function watch(client: RunsClient, runId: string, connection: () => string
   const interactive = process.stdout.isTTY === true;
   // The bar counts against the run's plan's steps; if they cannot be read, against the nodes seen
   // (an unknown run is then reported by the subscription itself).
-  const progress = new NodeProgress(await planSteps(client, runId).catch(() => undefined));
+  const steps = await planSteps(client, runId).catch((error: unknown) => {
+    if (isUnreachable(error)) throw error; // exit 4 now, not after the WebSocket's own timeout
+    return undefined;
+  });
+  const progress = new NodeProgress(steps);
   let previousTs: number | null = null;
   const status = () => `${progress.bar()}  ${connection()}`;
   return new Promise((resolve, reject) => {
@@ -169,13 +173,14 @@ async function planSteps(client: RunsClient, runId: string): Promise<string[] | 
   return plans.find((plan) => plan.name === run.plan)?.steps;
 }
 
+/** No error code: the request never got an answer from a live runs server. */
+const isUnreachable = (error: unknown) =>
+  error instanceof TRPCClientError && (error.data as { code?: string } | undefined)?.code === undefined;
+
 function describeError(error: unknown): string {
   if (!(error instanceof TRPCClientError)) return String(error);
-  const code = (error.data as { code?: string } | undefined)?.code;
-  // No error code: the request never got an answer from a live runs server.
-  return code
-    ? `${code}: ${error.message}`
-    : `cannot reach the server (${error.message}); check --url or LIVE_RUNS_URL`;
+  if (isUnreachable(error)) return `cannot reach the server (${error.message}); check --url or LIVE_RUNS_URL`;
+  return `${(error.data as { code: string }).code}: ${error.message}`;
 }
 
 main(process.argv.slice(2)).then(

@@ -2,7 +2,11 @@ import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, typ
 import WebSocket from "ws";
 import type { AppRouter } from "../server/routers/_app";
 import { HTTP_BATCH_MAX_ITEMS, TRPC_PATH } from "../shared/api";
+import { giveUpLink } from "./give-up";
 import { requestKeyLink, retryWhenUnavailable } from "./start-retries";
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+const DEFAULT_RECONNECT_FOR_MS = 60_000;
 
 export type { AppRouter } from "../server/routers/_app";
 export type { RunEvent } from "../server/events/types";
@@ -28,6 +32,10 @@ export interface RunsClientOptions {
    * Cookie for a program acting in that session, or what an authenticating proxy needs.
    */
   headers?: Record<string, string>;
+  /** A subscription fails when the WebSocket has not opened within this long (default 10 s). */
+  connectTimeoutMs?: number;
+  /** After a drop, subscriptions resume if the connection is back within this long (default 60 s), else fail. */
+  reconnectForMs?: number;
   /** WebSocket implementation; defaults to the `ws` package. */
   WebSocket?: new (url: string | URL, protocols?: string | string[]) => WebSocket;
 }
@@ -69,13 +77,17 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
     // Notices a dead connection (e.g. a proxy that silently dropped it) and reconnects.
     keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 10_000 },
   });
+  const giveUp = {
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    reconnectForMs: options.reconnectForMs ?? DEFAULT_RECONNECT_FOR_MS,
+  };
   const trpc = createTRPCClient<AppRouter>({
     links: [
       requestKeyLink,
       retryWhenUnavailable,
       splitLink({
         condition: (op) => op.type === "subscription",
-        true: wsLink({ client: wsClient }),
+        true: [giveUpLink(wsClient, giveUp), wsLink({ client: wsClient })],
         false: httpBatchLink({ url: base.toString(), headers, maxItems: HTTP_BATCH_MAX_ITEMS }),
       }),
     ],
