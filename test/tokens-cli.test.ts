@@ -48,5 +48,22 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the tokens command", () 
     expect((await tokens("create")).code).toBe(2);
     expect((await tokens("revoke", "not-an-id")).code).toBe(2);
     expect((await tokens("frobnicate")).stderr).toContain("usage");
+    // --help answers; an unknown option is a usage error, not a stack trace.
+    const help = await tokens("--help");
+    expect([help.code, help.stdout]).toEqual([0, expect.stringContaining("usage: tokens create")]);
+    const unknown = await tokens("list", "--bogus");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--bogus'");
+    expect(unknown.stderr).not.toContain("    at ");
+  });
+
+  it("db:migrate answers --help and refuses arguments without applying anything", async () => {
+    const help = await runTs("src/db/migrate-cli.ts", ["--help"], {
+      DATABASE_URL: "postgres://nobody@127.0.0.1:1/none",
+    }).done;
+    expect([help.code, help.stdout]).toEqual([0, expect.stringContaining("usage: db:migrate")]);
+    const extra = await runTs("src/db/migrate-cli.ts", ["now"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" })
+      .done;
+    expect(extra.code).toBe(2);
   });
 });

@@ -11,16 +11,34 @@ import { createApiToken, listApiTokens, revokeApiToken } from "../server/auth/ap
 
 const USAGE = `usage: tokens create --owner OWNER [--label LABEL] | tokens list [--owner OWNER] | tokens revoke TOKEN_ID`;
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { owner: { type: "string" }, label: { type: "string", default: "" } },
-});
-const [command, tokenId] = positionals;
 const out = (line: string) => process.stdout.write(`${line}\n`);
-const fail = (message: string, code: number) => {
+const fail = (message: string, code: number): never => {
   process.stderr.write(`${message}\n`);
   process.exit(code);
 };
+
+function parseTokenArgs() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        owner: { type: "string" },
+        label: { type: "string", default: "" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    // An unknown option or a missing value: say which and how to call it, without a stack.
+    return fail(`${(error as Error).message}\n${USAGE}`, 2);
+  }
+}
+
+const { values, positionals } = parseTokenArgs();
+if (values.help) {
+  out(USAGE);
+  process.exit(0);
+}
+const [command, tokenId] = positionals;
 
 if (command === "create" && !values.owner) fail(`create needs --owner\n${USAGE}`, 2);
 if (command === "revoke" && !/^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$/i.test(tokenId ?? "")) {
