@@ -36,7 +36,9 @@ describe("the runs CLI", () => {
 
     const refused = await cli("start", "--plan", "word-count", "--input", '{"text":1}').done;
     expect(refused.code).toBe(4);
-    expect(refused.stderr).toContain("BAD_REQUEST");
+    expect(refused.stderr).toContain(
+      "BAD_REQUEST: invalid input\n  text: Invalid input: expected string, received number",
+    );
     for (const args of [
       ["--plan", "word-count", "--step-delay", "5"],
       ["--input", '{"text":"a"}'],
@@ -101,7 +103,8 @@ describe("the runs CLI", () => {
     expect(unknown.stderr).toContain("NOT_FOUND");
     const invalid = await cli("start", "--step-delay", "999999").done;
     expect(invalid.code).toBe(4);
-    expect(invalid.stderr).toContain("BAD_REQUEST");
+    // One short line per refused field, not the validator's JSON.
+    expect(invalid.stderr).toMatch(/BAD_REQUEST: invalid input\n {2}stepDelayMs: .+\n$/);
     const noToken = await runTs("src/cli/runs.ts", ["--url", api().server.url, "list"], { LIVE_RUNS_TOKEN: "" }).done;
     expect(noToken.code).toBe(4);
     expect(noToken.stderr).toContain("UNAUTHORIZED");

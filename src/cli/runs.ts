@@ -180,7 +180,13 @@ const isUnreachable = (error: unknown) =>
 function describeError(error: unknown): string {
   if (!(error instanceof TRPCClientError)) return String(error);
   if (isUnreachable(error)) return `cannot reach the server (${error.message}); check --url or LIVE_RUNS_URL`;
-  return `${(error.data as { code: string }).code}: ${error.message}`;
+  const data = error.data as { code: string; issues?: { path: PropertyKey[]; message: string }[] };
+  // Refused input: one short line per issue, not the validator's JSON.
+  if (Array.isArray(data.issues) && data.issues.length > 0) {
+    const issues = data.issues.map((issue) => `  ${issue.path.map(String).join(".") || "input"}: ${issue.message}`);
+    return [`${data.code}: invalid input`, ...issues].join("\n");
+  }
+  return `${data.code}: ${error.message}`;
 }
 
 main(process.argv.slice(2)).then(
