@@ -133,7 +133,7 @@ export async function takeAbandonedRuns(
           attempt = runs.attempt + 1,
           executor_losses = runs.executor_losses + case when abandoned.handed_back then 0 else 1 end
         from abandoned where runs.id = abandoned.id
-        returning runs.id, ${sql.raw(`coalesce('address:' || runs.created_by_address, 'owner:' || runs.owner_id)`)} as tenant, runs.plan, runs.input, runs.app_path, runs.step_delay_ms, runs.last_seq,
+        returning runs.id, ${TENANT} as tenant, runs.plan, runs.input, runs.app_path, runs.step_delay_ms, runs.last_seq,
           runs.attempt, runs.executor_losses, runs.cancel_requested_at is not null as cancel_requested, abandoned.handed_back`,
   );
   return rows.map((row) => ({

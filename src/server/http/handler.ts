@@ -49,8 +49,10 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
   return guardRequests(services.log, (req, res) => {
     setSecurityHeaders(res);
     const path = normalisedPathname(req.url);
+    const downloadRunId = path === null ? null : downloadedRunId(path);
+    const isApi = path !== null && (isTrpcPath(path) || downloadRunId !== null);
     // An allowed browser origin may read every answer of the API, refusals included.
-    if (path !== null && (isTrpcPath(path) || downloadedRunId(path) !== null)) withCorsFor(req, res, services);
+    if (isApi) withCorsFor(req, res, services);
     if (path === null) sendJson(res, 400, { error: "malformed URL" });
     else if (req.headers.host !== undefined && !isPlainHost(req.headers.host)) {
       sendJson(res, 400, { error: "malformed Host header" });
@@ -61,10 +63,10 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     else if (isDemoAppPath(path)) return sendDemoApp(req, res, path);
     else if (!holdRequestSlot(services, req, res, path)) {
       // Answered 429: the client's address has too many requests in flight.
-    } else if (req.method === "OPTIONS" && (isTrpcPath(path) || downloadedRunId(path) !== null)) {
+    } else if (req.method === "OPTIONS" && isApi) {
       answerPreflight(req, res, services.origins);
-    } else if (downloadedRunId(path) !== null) {
-      return sendEventsDownload(services, req, res, downloadedRunId(path)!);
+    } else if (downloadRunId !== null) {
+      return sendEventsDownload(services, req, res, downloadRunId);
     } else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {
       sendTrpcError(res, 403, { message: "This origin may not call the API", jsonRpcCode: -32003, code: "FORBIDDEN" });
     } else if (isTrpcPath(path) && !speaksJson(req)) {
