@@ -1,7 +1,6 @@
 // Benchmarks of the live runs pipeline against the ceilings of the parts it is built on, measured
 // in the same run. See BENCHMARKS.md. Usage: npm run bench -- --help
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import postgres from "postgres";
 import { parseOptions, usage, type BenchOptions, type Section } from "./lib/options";
@@ -13,6 +12,7 @@ import { log } from "./sections/common";
 import { fanoutSection } from "./sections/fanout";
 import { latencySection } from "./sections/latency";
 import { throughputSection } from "./sections/throughput";
+import { loadAverage, recordInBenchmarks } from "./lib/record";
 
 const sections: Record<Section, (options: BenchOptions) => Promise<Figure[]>> = {
   latency: latencySection,
@@ -37,26 +37,8 @@ async function machineDescription(adminUrl: string): Promise<string> {
   }
 }
 
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" / ");
-
 function record(markdown: string): void {
-  const path = `${repoRoot}BENCHMARKS.md`;
-  const start = "<!-- bench:latest:start -->";
-  const end = "<!-- bench:latest:end -->";
-  const current = readFileSync(path, "utf8");
-  const from = current.indexOf(start);
-  const to = current.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`BENCHMARKS.md has no ${start} … ${end} section to record into`);
-  writeFileSync(path, `${current.slice(0, from + start.length)}\n${markdown}\n${current.slice(to)}`);
-  // The repository's formatter aligns the table, so `npm run check` stays green.
-  spawnSync(process.execPath, [`${repoRoot}node_modules/prettier/bin/prettier.cjs`, "--write", path], {
-    stdio: "ignore",
-  });
-  log(`recorded into ${path}`);
+  log(`recorded into ${recordInBenchmarks("latest", markdown)}`);
 }
 
 async function main(): Promise<void> {

@@ -2,8 +2,7 @@
 // site up to 200 screens, watched in Chromium while the graph grows, then opened again finished;
 // against the run page of a canonical run (13 events) measured the same way in the same run.
 // See BENCHMARKS.md ("Browser: the run page's screen graph"). Usage: npm run bench:browser -- --help
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { chromium, devices, type Browser, type BrowserContext, type CDPSession, type Page } from "@playwright/test";
@@ -22,6 +21,7 @@ import {
   type ProbeState,
 } from "./probe";
 import { serveSite, type Site } from "./site";
+import { loadAverage, recordInBenchmarks } from "../lib/record";
 
 const usage = `npm run bench:browser -- [options]
 
@@ -308,25 +308,8 @@ function describeWatch(label: string, w: Watched): string {
   );
 }
 
-const loadAverage = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" / ");
-
 function record(markdown: string): void {
-  const path = `${repoRoot}BENCHMARKS.md`;
-  const start = "<!-- bench:browser:start -->";
-  const end = "<!-- bench:browser:end -->";
-  const current = readFileSync(path, "utf8");
-  const from = current.indexOf(start);
-  const to = current.indexOf(end);
-  if (from < 0 || to < from) throw new Error(`BENCHMARKS.md has no ${start} … ${end} section to record into`);
-  writeFileSync(path, `${current.slice(0, from + start.length)}\n${markdown}\n${current.slice(to)}`);
-  spawnSync(process.execPath, [`${repoRoot}node_modules/prettier/bin/prettier.cjs`, "--write", path], {
-    stdio: "ignore",
-  });
-  log(`recorded into ${path}`);
+  log(`recorded into ${recordInBenchmarks("browser", markdown)}`);
 }
 
 async function main(): Promise<void> {

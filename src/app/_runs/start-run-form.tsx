@@ -1,5 +1,9 @@
 "use client";
 
+// The runs page's start form: the plan picker, the canonical plan's two fields or a plan's
+// generated form, submission and the API's issues placed by field. One piece because they share
+// the chosen plan and the mutation's state; the schema-to-fields logic lives in schema-form.ts.
+
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useId, useMemo, useState, type FormEvent } from "react";

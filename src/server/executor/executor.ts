@@ -1,15 +1,13 @@
 import { RUN_CANCEL_CHANNEL, RUN_QUEUED_CHANNEL } from "../../db/channels";
 import type { Database } from "../../db/client";
-import type { JsonObject, Plan } from "../../plans/types";
 import type { PlanRegistry } from "../../plans/registry";
 import type { EventLog } from "../events/event-log";
-import type { NewEvent, RunEvent } from "../events/types";
 import type { Logger } from "../log";
 import { WakeLoop } from "../wake-loop";
 import { appendThroughOutages } from "./append-through-outages";
 import { claimQueuedRuns, handBackLeases, renewLeases, takeAbandonedRuns, type ClaimedRun } from "./leases";
 import { planInputOf } from "./plan-input";
-import { readNodeHistory, resumePoint } from "./resume";
+import { openResumedExecution, type Append } from "./resume";
 import { runPlan, type Interruption } from "./run-plan";
 
 export interface ExecutorSettings {
@@ -36,8 +34,6 @@ export interface RunExecutorOptions extends ExecutorSettings {
 
 /** stopped → accepting (claims runs) → draining (finishes what it holds, claims nothing) → stopped. */
 type ExecutorState = "stopped" | "accepting" | "draining";
-
-type Append = (event: Omit<NewEvent, "source">) => Promise<RunEvent | null>;
 
 /**
  * Claims queued runs (FOR UPDATE SKIP LOCKED, so each run goes to exactly one instance), holds
@@ -179,34 +175,19 @@ export class RunExecutor {
       await append({ type: "RunFinished", status: "failed", reason: planned.problem });
       return;
     }
-    const completed = run.resumed ? await this.resumeFrom(run, planned.plan, append) : undefined;
+    const { database, maxRunAttempts, nodeTimeoutMs, plans } = this.options;
+    const { resumed } = run;
+    const completed = resumed
+      ? await openResumedExecution({
+          db: database.db,
+          run: { ...run, resumed },
+          plan: planned.plan,
+          maxRunAttempts,
+          append,
+        })
+      : undefined;
     if (completed === null) return;
-    const { nodeTimeoutMs, plans } = this.options;
     await runPlan({ ...planned, settings: plans.settings, completed, nodeTimeoutMs, signal, append });
-  }
-
-  /**
-   * Opens a resumed run's new execution with RunResumed and returns the nodes already finished;
-   * null when the run ended instead: its cancel was requested (cancel wins over resume), it lost
-   * its last allowed execution, or its plan changed so that it cannot go on.
-   */
-  private async resumeFrom(
-    run: ClaimedRun,
-    plan: Plan,
-    append: Append,
-  ): Promise<Map<string, JsonObject | null> | null> {
-    const { reason, executorLosses, cancelRequested } = run.resumed!;
-    const end = async (status: "failed" | "cancelled", why: string) => {
-      await append({ type: "RunFinished", status, reason: why });
-      return null;
-    };
-    if (cancelRequested) return end("cancelled", "user_cancelled");
-    if (reason === "executor_lost" && executorLosses >= this.options.maxRunAttempts)
-      return end("failed", "executor_lost");
-    const point = resumePoint(plan, await readNodeHistory(this.options.database.db, run.id));
-    if ("problem" in point) return end("failed", point.problem);
-    if (!(await append({ type: "RunResumed", attempt: run.attempt, reason }))) return null;
-    return point.completed;
   }
 
   /**

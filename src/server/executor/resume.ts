@@ -4,6 +4,11 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { queryRows } from "../../db/query";
 import type { JsonObject, Plan } from "../../plans/types";
+import type { NewEvent, RunEvent } from "../events/types";
+import type { ClaimedRun } from "./leases";
+
+/** The executor's append for one execution; null when the run is no longer its to write. */
+export type Append = (event: Omit<NewEvent, "source">) => Promise<RunEvent | null>;
 
 /** The nodes to skip, with their results; or why the plan can no longer go on from where the run stopped. */
 export type ResumePoint = { completed: Map<string, JsonObject | null> } | { problem: string };
@@ -46,4 +51,30 @@ export function resumePoint(plan: Plan, history: readonly NodeEvent[]): ResumePo
   if (started !== undefined && started !== next)
     return { problem: `plan_changed: plan ${plan.name} no longer has node ${started} here` };
   return { completed };
+}
+
+/**
+ * Opens a resumed run's new execution with RunResumed and returns the nodes already finished;
+ * null when the run ended instead: its cancel was requested (cancel wins over resume), it lost
+ * its last allowed execution, or its plan changed so that it cannot go on.
+ */
+export async function openResumedExecution(options: {
+  db: Db;
+  run: ClaimedRun & Required<Pick<ClaimedRun, "resumed">>;
+  plan: Plan;
+  maxRunAttempts: number;
+  append: Append;
+}): Promise<Map<string, JsonObject | null> | null> {
+  const { db, run, plan, append } = options;
+  const { reason, executorLosses, cancelRequested } = run.resumed;
+  const end = async (status: "failed" | "cancelled", why: string) => {
+    await append({ type: "RunFinished", status, reason: why });
+    return null;
+  };
+  if (cancelRequested) return end("cancelled", "user_cancelled");
+  if (reason === "executor_lost" && executorLosses >= options.maxRunAttempts) return end("failed", "executor_lost");
+  const point = resumePoint(plan, await readNodeHistory(db, run.id));
+  if ("problem" in point) return end("failed", point.problem);
+  if (!(await append({ type: "RunResumed", attempt: run.attempt, reason }))) return null;
+  return point.completed;
 }
