@@ -175,6 +175,25 @@ export async function awaitProbe(
   return { probe: last, capped: true, unmarked: false };
 }
 
+/**
+ * Waits until the page shows any event row (it has hydrated and subscribed); resolves with the
+ * page's clock then (performance.now()), or null when it has not within `capMs`.
+ */
+export async function awaitFirstRow(page: Page, capMs: number): Promise<number | null> {
+  const deadline = performance.now() + capMs;
+  while (performance.now() < deadline) {
+    const now = await within(
+      page.evaluate(() => (window.__timeline?.firstRowAt == null ? null : performance.now())),
+      deadline - performance.now(),
+      null,
+    );
+    if (now !== null) return now;
+    if (page.isClosed()) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return null;
+}
+
 export interface TimelineCounters {
   /** Elements in the document. */
   elements: number;
