@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { chromium, devices, type Browser, type Cookie, type Page } from "@playwright/test";
-import { createRunsClient, type RunsClient } from "../../src/client";
+import { createRunsClient, type RunsClient } from "@live-runs/client";
 import { awaitCondition } from "../../test/support/await";
 import {
   awaitFirstRow,
