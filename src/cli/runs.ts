@@ -2,7 +2,7 @@
 //   npm run runs -- <command> [options]      (see `npm run runs -- help`)
 import { parseArgs } from "node:util";
 import { TRPCClientError } from "@trpc/client";
-import { createRunsClient, type RunEvent, type RunsClient, type RunStartInput } from "../client";
+import { createRunsClient, type RunEvent, type RunsClient, type RunStartInput } from "@live-runs/client";
 import { CANONICAL_PLAN } from "../shared/canonical-plan";
 import { formatEvent, formatRunRow, NodeProgress, RUN_TABLE_HEADER } from "./render";
 

@@ -1,4 +1,4 @@
-import { createRunsClient, type RunsClient, type RunsClientOptions } from "../../src/client";
+import { createRunsClient, type RunsClient, type RunsClientOptions } from "@live-runs/client";
 import { canonicalPlan, type CanonicalInput } from "../../src/plans/canonical";
 import type { Plan, PlanNode } from "../../src/plans/types";
 import { createApiToken } from "../../src/server/auth/api-tokens";
