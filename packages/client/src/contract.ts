@@ -192,6 +192,18 @@ export interface EventsPageInput {
   limit?: number | undefined;
 }
 
+/** run.createViewToken: a token that reads only this run; ttlSeconds 60–86400, default 900. */
+export interface ViewTokenInput {
+  runId: string;
+  ttlSeconds?: number | undefined;
+}
+
+/** A view token (`lrv_…`) for a browser on another origin, and when it expires (ISO). */
+export interface ViewToken {
+  token: string;
+  expiresAt: string;
+}
+
 export interface EventsPage<Event = RunEvent> {
   /** Ascending seq. */
   events: Event[];
@@ -281,6 +293,8 @@ export type RunProcedures<Event = RunEvent> = {
   eventsPage: Query<EventsPageInput, EventsPage<Event>>;
   events: Subscription<RunEventsInput, TrackedRunEvent<Event>>;
   activity: Subscription<void, ActivityItem<Event>>;
+  createViewToken: Mutation<ViewTokenInput, ViewToken>;
+  revokeViewToken: Mutation<{ token: string }, { revokedAt: string }>;
 };
 
 export type RunsRouter<Event = RunEvent> = TRPCBuiltRouter<

@@ -37,6 +37,8 @@ export type {
   StepSummary,
   TerminalStatus,
   TrackedRunEvent,
+  ViewToken,
+  ViewTokenInput,
   WordCountInput,
 } from "./contract.js";
 export type { SubscribeOptions } from "./run-stream.js";
