@@ -1,7 +1,8 @@
+import { createHash } from "node:crypto";
 import { TRPCClientError } from "@trpc/client";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { runEvents, runOutbox, runs } from "../src/db/schema";
+import { runEvents, runOutbox, runs, viewTokens } from "../src/db/schema";
 import { awaitCondition, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
 
@@ -63,5 +64,26 @@ describe("retention", () => {
     expect((await trpc.run.get.query({ runId: active.id })).status).toBe("running");
     expect(await purgedCount("live_runs_runs_purged_total")).toBe(1);
     await trpc.run.cancel.mutate({ runId: active.id });
+  });
+
+  it("deletes view tokens a day past their expiry, and keeps the others", async () => {
+    const { trpc } = api().client();
+    const run = await trpc.run.start.mutate({ stepDelayMs: 0 });
+    const stale = await trpc.run.createViewToken.mutate({ runId: run.id });
+    const live = await trpc.run.createViewToken.mutate({ runId: run.id });
+    await trpc.run.revokeViewToken.mutate({ token: live.token }); // revoked but not yet expired: kept
+    const staleHash = createHash("sha256").update(stale.token).digest("hex");
+    await db()
+      .update(viewTokens)
+      .set({ expiresAt: sql`now() - interval '25 hours'` })
+      .where(eq(viewTokens.secretHash, staleHash));
+
+    await api().server.services.janitor.runOnce();
+
+    const left = await db()
+      .select({ hash: viewTokens.secretHash })
+      .from(viewTokens)
+      .where(eq(viewTokens.runId, run.id));
+    expect(left.map((row) => row.hash)).toEqual([createHash("sha256").update(live.token).digest("hex")]);
   });
 });

@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import { purgeExpiredViewTokens } from "./auth/view-tokens";
 import { purgePublishedOutbox } from "./delivery/outbox-purge";
 import type { Logger } from "./log";
 import { purgeFinishedRuns } from "./runs/retention";
@@ -18,7 +19,10 @@ export interface RetentionSettings {
 // Statements per kind per pass: a pass ends even if more is due (the next one continues).
 const MAX_BATCHES_PER_PASS = 20;
 
-/** Keeps the tables bounded: deletes published outbox rows and, when configured, old finished runs. */
+/**
+ * Keeps the tables bounded: deletes published outbox rows, view tokens a day past their expiry and,
+ * when configured, old finished runs.
+ */
 export class Janitor {
   private readonly loop: WakeLoop;
 
@@ -52,6 +56,10 @@ export class Janitor {
   private async pass(): Promise<void> {
     const { outboxKeepMs, runRetentionDays, batchSize } = this.settings;
     await this.inBatches(() => purgePublishedOutbox(this.db, outboxKeepMs, batchSize), this.counters.outboxRowsPurged);
+    await this.inBatches(
+      () => purgeExpiredViewTokens(this.db, batchSize),
+      () => {},
+    );
     if (runRetentionDays > 0) {
       await this.inBatches(() => purgeFinishedRuns(this.db, runRetentionDays, batchSize), this.counters.runsPurged);
     }

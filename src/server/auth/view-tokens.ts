@@ -71,3 +71,25 @@ export async function revokeViewGrant(db: Db, ownerId: string, tokenHash: string
     .returning({ revokedAt: viewTokens.revokedAt });
   return row?.revokedAt ?? null;
 }
+
+/**
+ * Deletes up to `batch` view tokens that expired more than a day ago (revoked or not: past their
+ * expiry they are refused from the token alone). Keeps the table to about two days of minting
+ * even when finished runs are kept forever, so the scan it needs stays small without an index.
+ */
+export async function purgeExpiredViewTokens(db: Db, batch: number): Promise<number> {
+  const purged = await db
+    .delete(viewTokens)
+    .where(
+      inArray(
+        viewTokens.id,
+        db
+          .select({ id: viewTokens.id })
+          .from(viewTokens)
+          .where(sql`${viewTokens.expiresAt} < now() - interval '1 day'`)
+          .limit(batch),
+      ),
+    )
+    .returning({ id: viewTokens.id });
+  return purged.length;
+}
