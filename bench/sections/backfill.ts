@@ -1,6 +1,6 @@
 import type { BenchOptions } from "../lib/options";
 import { createBenchDatabase, createOwners, insertLongRun } from "../lib/database";
-import { startWorker } from "../lib/processes";
+import { cpuSeconds, startWorker } from "../lib/processes";
 import type { BackfillConfig, BackfillResult, PgBaselineConfig, PgBaselineResult } from "../lib/protocol";
 import type { Figure } from "../lib/report";
 import { preciseNow } from "../lib/stats";
@@ -28,12 +28,16 @@ export async function backfillSection(options: BenchOptions): Promise<Figure[]> 
       if (raw.mode !== "stream" || raw.rows !== events) throw new Error("raw SELECT did not return the fixture");
       baseline.push((raw.rows * 1000) / raw.ms);
       const config: BackfillConfig = { url: server.url, token: owner!.token, runId, expected: events };
+      // The server's CPU per replayed event moves far less with the machine's load than the rate does.
+      const cpuBefore = cpuSeconds([server.pid]);
       const result = await startWorker<BackfillResult>("backfill-client", config).result;
+      const serverCpuUs = ((cpuSeconds([server.pid]) - cpuBefore) * 1e6) / result.events;
       if (result.errors.length > 0) throw new Error(`backfill broke its guarantees: ${result.errors.join("; ")}`);
       ours.push((result.events * 1000) / result.ms);
       log(
         `  rep ${rep}: raw SELECT ${baseline.at(-1)!.toFixed(0)} rows/s (${raw.ms.toFixed(0)} ms)` +
-          ` | run.events replay ${ours.at(-1)!.toFixed(0)} events/s (${result.ms.toFixed(0)} ms)`,
+          ` | run.events replay ${ours.at(-1)!.toFixed(0)} events/s (${result.ms.toFixed(0)} ms,` +
+          ` server CPU ${serverCpuUs.toFixed(1)} µs/event)`,
       );
     }
   } finally {

@@ -30,8 +30,8 @@ export async function appendEvent(
   runId: string,
   event: NewEvent,
   guard: AppendGuard,
+  ts = Date.now(),
 ): Promise<RunEvent | null> {
-  const ts = Date.now();
   const finish =
     event.type === "RunFinished" && event.status
       ? sql`, status = ${event.status}, finished_at = now(), output = ${outputOf(event)}::jsonb`

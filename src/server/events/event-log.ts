@@ -1,7 +1,8 @@
 import type { Db } from "../../db/client";
 import type { TerminalStatus } from "../../shared/run-status";
-import { appendEvent, type AppendGuard } from "./append";
+import type { AppendGuard } from "./append";
 import { createRun, type NewRun } from "./create-run";
+import { GroupCommit } from "./group-commit";
 import type { EventSource, NewEvent, RunEvent } from "./types";
 
 export interface EventLogHooks {
@@ -15,10 +16,15 @@ export interface EventLogHooks {
  * outbox woken, the append counted), so no caller has to remember to do it.
  */
 export class EventLog {
+  /** Appends from many runs in one statement; exposed for the tests that check batches form. */
+  readonly groupCommit: GroupCommit;
+
   constructor(
     readonly db: Db,
     private readonly hooks: EventLogHooks,
-  ) {}
+  ) {
+    this.groupCommit = new GroupCommit(db);
+  }
 
   /**
    * Creates a queued run with its RunStarted. `admit` runs first in the same transaction (e.g. a
@@ -36,9 +42,12 @@ export class EventLog {
     return created;
   }
 
-  /** Appends one event while `guard` holds; null when it no longer does (finished, or lease lost). */
+  /**
+   * Appends one event while `guard` holds; null when it no longer does (finished, or lease lost).
+   * Appends of other runs asked for in the same turn are committed with it (group commit).
+   */
   async append(runId: string, event: NewEvent, guard: AppendGuard): Promise<RunEvent | null> {
-    const stored = await appendEvent(this.db, runId, event, guard);
+    const stored = await this.groupCommit.append(runId, event, guard);
     if (stored) this.appended(event);
     return stored;
   }

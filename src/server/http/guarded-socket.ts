@@ -1,4 +1,8 @@
+import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
+
+// Bytes held by a corked socket before they are written anyway (well under the smallest backlog limit).
+const CORK_FLUSH_BYTES = 32_768;
 
 export interface SocketGuards {
   /** Bytes queued for a socket that does not read; past it the socket is dropped, not buffered. */
@@ -28,13 +32,42 @@ type SendArgs = Parameters<WebSocket["send"]> | [data: Parameters<WebSocket["sen
  */
 export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
   return class GuardedWebSocket extends WebSocket {
+    private corked = false;
+
     override send(...args: SendArgs): void {
-      if (this.readyState === WebSocket.OPEN && this.bufferedAmount > guards.maxBufferedBytes) {
-        guards.onDropped(this.bufferedAmount);
-        this.terminate();
-        return;
+      if (this.readyState === WebSocket.OPEN) {
+        this.corkForThisTurn();
+        if (this.bufferedAmount > guards.maxBufferedBytes) {
+          guards.onDropped(this.bufferedAmount);
+          this.terminate();
+          return;
+        }
       }
       (super.send as (...args: SendArgs) => void)(...args);
+    }
+
+    /**
+     * Frames sent in the same turn of the event loop leave in one write: a backfill page of a
+     * thousand events is one writev instead of a thousand. The socket is uncorked once the turn's
+     * promise jobs have run (process.nextTick runs after them), so nothing waits for a later turn;
+     * a single live frame costs the same as before. Past CORK_FLUSH_BYTES the held frames are
+     * written at once, so the backlog the guard measures is what the client has not read, never
+     * what is merely held for the turn.
+     */
+    private corkForThisTurn(): void {
+      const socket = (this as unknown as { _socket?: Duplex })._socket;
+      if (!socket || socket.destroyed) return;
+      if (!this.corked) {
+        this.corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          socket.uncork();
+        });
+      } else if (socket.writableLength >= CORK_FLUSH_BYTES) {
+        socket.uncork();
+        socket.cork();
+      }
     }
 
     override emit(event: string | symbol, ...args: unknown[]): boolean {

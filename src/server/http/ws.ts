@@ -12,6 +12,7 @@ import { identifyRequest } from "../trpc/identify";
 import { clientAddress } from "./client-address";
 import { guardedWebSocket, type BatchedCall } from "./guarded-socket";
 import { rawResponse } from "./guard";
+import { trackedPayloadEncoder } from "./ws-encoder";
 import { originAllowed } from "./origin";
 import { isTrpcPath, normalisedPathname } from "./responses";
 
@@ -53,6 +54,8 @@ export function createWebSocketEndpoint(
       caller: await identifyRequest(services, req, info.connectionParams?.token),
     }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    // Each event is encoded once for all its subscribers; the frames are what JSON.stringify makes.
+    experimental_encoder: trackedPayloadEncoder,
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR")
         services.log.error({ err: error, errorId: errorIdOf(error), path }, "tRPC subscription failed");
