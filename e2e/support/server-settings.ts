@@ -13,3 +13,10 @@ export const NODE_TIMEOUT_MS = 6_000;
  * only the server's process can open), for specs that act on it as another instance would.
  */
 export const databaseUrlFile = (port: number | string) => join(tmpdir(), `live-runs-e2e-${port}.database-url`);
+
+/**
+ * The React example app's origin (examples/react-app, served by e2e/react-hooks.spec.ts), in the
+ * server's ALLOWED_ORIGINS: the suite's port on another loopback address, so it is free whenever
+ * the suite's own port is.
+ */
+export const reactExampleOrigin = (port: number | string) => `http://127.0.0.2:${port}`;
