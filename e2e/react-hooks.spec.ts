@@ -1,6 +1,7 @@
 // The React example app (examples/react-app) on an origin of its own, as another app's page: it
 // starts a run with the package's hooks and shows its timeline live. The page reaches the server
 // through a TCP proxy the spec can cut, to drop its connection mid-run.
+import { randomUUID } from "node:crypto";
 import { createRunsClient, type RunsClient } from "@live-runs/client";
 import type { Locator } from "@playwright/test";
 import { startExampleServer, type ExampleServer } from "../examples/react-app/server";
@@ -91,4 +92,19 @@ test("a dropped connection shows reconnecting, then resumes after the last event
   await expect(stream).toHaveText("finished", { timeout: 15_000 });
   expect(await seqsOf(timeline)).toEqual(CANONICAL_SEQS);
   await expect(page.getByTestId("run-status")).toHaveText("succeeded");
+});
+
+test("watches a run by id: a finished run's stored timeline, and an unknown run's refusal", async ({ page }) => {
+  const run = await api.trpc.run.start.mutate({ stepDelayMs: 0 });
+  await api.waitForRun(run.id);
+  await page.goto(`${example.url}?run=${run.id}`);
+  const stream = page.getByTestId("stream-status");
+  await expect(stream).toHaveText("finished");
+  expect(await seqsOf(page.getByTestId("timeline"))).toEqual(CANONICAL_SEQS);
+  await expect(page.getByTestId("run-status")).toHaveText("succeeded");
+
+  await page.goto(`${example.url}?run=${randomUUID()}`);
+  await expect(stream).toHaveText("error");
+  await expect(page.getByRole("alert")).toContainText("NOT_FOUND");
+  await expect(page.getByTestId("timeline").locator("li")).toHaveCount(0);
 });

@@ -40,7 +40,7 @@ function Timeline({ runId }: { runId: string }) {
       </p>
       {error && (
         <p role="alert">
-          {error.message} <button onClick={retry}>Retry</button>
+          {error.data?.code} {error.message} <button onClick={retry}>Retry</button>
         </p>
       )}
       <ol data-testid="timeline">
@@ -79,11 +79,14 @@ function Example() {
   const trpc = useRunsTRPC();
   const queryClient = useQueryClient();
   const [stepDelayMs, setStepDelayMs] = useState(300);
+  // ?run=<id> watches a run already started (by this token's owner).
+  const [watched] = useState(() => new URLSearchParams(location.search).get("run"));
   const start = useMutation(
     trpc.run.start.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.run.list.pathKey() }),
     }),
   );
+  const shown = start.data?.id ?? watched;
   return (
     <main>
       <h1>Live runs, from another app</h1>
@@ -108,7 +111,7 @@ function Example() {
         </button>
       </form>
       {start.error && <p role="alert">{start.error.message}</p>}
-      {start.data && <Timeline key={start.data.id} runId={start.data.id} />}
+      {shown && <Timeline key={shown} runId={shown} />}
       <RecentRuns />
     </main>
   );
