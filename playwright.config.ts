@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
-import { NODE_TIMEOUT_MS, viewTokenAppPort } from "./e2e/support/server-settings";
+import { NODE_TIMEOUT_MS, reactExampleOrigin, viewTokenAppPort } from "./e2e/support/server-settings";
 
 // Ports 3200-3299 are this suite's; the API tests use ephemeral ports.
 const PORT = Number(process.env.E2E_PORT ?? 3217);
@@ -57,8 +57,8 @@ export default defineConfig({
       PORT: String(PORT),
       HOST: "127.0.0.1",
       NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS),
-      // The view-token example's page calls the API from its own origin.
-      ALLOWED_ORIGINS: `http://127.0.0.1:${viewTokenAppPort(PORT)}`,
+      // The example apps' pages call the API from their own origins.
+      ALLOWED_ORIGINS: `http://127.0.0.1:${viewTokenAppPort(PORT)},${reactExampleOrigin(PORT)}`,
     },
     reuseExistingServer: false,
     timeout: 180_000,

@@ -9,6 +9,10 @@ export default defineConfig({
         find: /^@live-runs\/client$/,
         replacement: fileURLToPath(new URL("packages/client/src/index.ts", import.meta.url)),
       },
+      {
+        find: /^@live-runs\/client\/react$/,
+        replacement: fileURLToPath(new URL("packages/client/src/react/index.ts", import.meta.url)),
+      },
     ],
   },
   test: {

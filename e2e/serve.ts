@@ -9,6 +9,7 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFreshDatabase } from "../test/support/fresh-database";
+import { createExampleToken, exampleTokenFile } from "./support/example-token";
 import { databaseUrlFile } from "./support/server-settings";
 
 interface ServerDatabase {
@@ -35,6 +36,8 @@ const database = adminUrl ? await freshPostgres(adminUrl) : freshPglite();
 const urlFile = databaseUrlFile(process.env.PORT ?? "3000");
 rmSync(urlFile, { force: true });
 if (database.env.DATABASE_URL) writeFileSync(urlFile, database.env.DATABASE_URL);
+// The example apps' pages call the API from their own origin with a token, made before the server holds the database.
+writeFileSync(exampleTokenFile(process.env.PORT ?? "3000"), await createExampleToken(database.env));
 
 const env: NodeJS.ProcessEnv = {
   ...process.env,
@@ -72,5 +75,6 @@ process.on("exit", () => server.kill("SIGKILL"));
 
 server.on("exit", (code, signal) => {
   rmSync(urlFile, { force: true });
+  rmSync(exampleTokenFile(process.env.PORT ?? "3000"), { force: true });
   void database.remove().finally(() => process.exit(stopping ? 0 : (code ?? (signal ? 1 : 0))));
 });

@@ -1,7 +1,8 @@
 // The client package as another app gets it: packed, installed from the tarball into a fresh
 // project outside the repository (no access to its node_modules) with tRPC from the registry,
-// type-checked under `nodenext` and `bundler` resolution, run against a live server, bundled for a
-// browser. The first run fills npm's cache; later ones install from it (--prefer-offline).
+// type-checked under `nodenext` and `bundler` resolution (with a React component of its ./react
+// entry), run against a live server, bundled for a browser. The first run fills npm's cache; later
+// ones install from it (--prefer-offline).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
@@ -14,6 +15,7 @@ import { useTestServer } from "./support/fixture";
 
 const PACKAGE_DIR = fileURLToPath(new URL("../packages/client/", import.meta.url));
 const CONSUMER_PROGRAM = fileURLToPath(new URL("client-package/consumer.ts", import.meta.url));
+const REACT_CONSUMER = fileURLToPath(new URL("client-package/react-consumer.tsx", import.meta.url));
 // The peers at the versions the package allows, the TypeScript the repository uses, Node's types.
 const REGISTRY_PACKAGES = [
   "@trpc/client@11.22.1",
@@ -21,8 +23,14 @@ const REGISTRY_PACKAGES = [
   "ws@8.23.0",
   "typescript@5.9.3",
   "@types/node@20.19.43",
+  // The ./react entry's optional peers at the repository's versions: installed in the same step, type-checked only.
+  "react@19.3.1",
+  "@types/react@19.3.0",
+  "@tanstack/react-query@5.108.4",
+  "@trpc/tanstack-react-query@11.22.1",
 ];
 const RUNTIME_PEERS = ["@trpc/client", "@trpc/server", "ws"];
+const REACT_PEERS = ["react", "@tanstack/react-query", "@trpc/tanstack-react-query"];
 
 interface Outcome {
   code: number | null;
@@ -75,8 +83,14 @@ async function footprint(folder: string): Promise<{ files: number; bytes: number
 // declarations also want @types/ws, whatever client a program uses. The package's declarations are
 // still what both programs are checked against: a type that degraded to `any` would let
 // wrong.ts compile.
-const strict = { strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, skipLibCheck: true };
-const PROGRAMS = ["src/main.ts", "src/wrong.ts"];
+const strict = {
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+  skipLibCheck: true,
+  jsx: "react-jsx",
+};
+const PROGRAMS = ["src/main.ts", "src/wrong.ts", "src/react.tsx", "src/wrong-react.tsx"];
 const TSCONFIGS = {
   // What `tsc --init` picks, with Node's types for the program's process.env and console.
   "tsconfig.nodenext.json": {
@@ -118,6 +132,19 @@ await client.close();
 `;
 const WRONG_LINES = [3, 4, 5, 6, 7, 8];
 
+// The same for the React hooks: their inputs and results are the contract's types.
+const WRONG_REACT_PROGRAM = `import { useRun, useRunEvents, useRuns } from "@live-runs/client/react";
+export function Wrong() {
+  const stream = useRunEvents("x", { fromSeq: "5" });
+  const status: "done" = useRunEvents("x").status;
+  const seq: string | undefined = useRun("x").data?.lastSeq;
+  const runs = useRuns({ limit: "10" });
+  const fn: string = stream.events[0]!.fn;
+  return runs.runs.map((run) => run.nmae).join(status + seq + fn);
+}
+`;
+const WRONG_REACT_LINES = [3, 4, 5, 6, 7, 8];
+
 const api = useTestServer();
 let project = "";
 let packed: { files: { path: string }[]; unpackedSize: number; size: number };
@@ -141,6 +168,8 @@ beforeAll(async () => {
   await mkdir(join(project, "src"));
   await copyFile(CONSUMER_PROGRAM, join(project, "src", "main.ts"));
   await writeFile(join(project, "src", "wrong.ts"), WRONG_PROGRAM);
+  await copyFile(REACT_CONSUMER, join(project, "src", "react.tsx"));
+  await writeFile(join(project, "src", "wrong-react.tsx"), WRONG_REACT_PROGRAM);
   for (const [name, config] of Object.entries(TSCONFIGS)) await writeFile(join(project, name), JSON.stringify(config));
 }, 240_000);
 
@@ -160,21 +189,41 @@ describe("the client package installed in another project", () => {
   });
 
   it("ships its build only, depends on nothing and needs only tRPC (and ws in Node 20) beside it", async () => {
-    expect(packed.files.map((file) => file.path).filter((path) => !/^dist\/[\w-]+\.(js|d\.ts)$/.test(path))).toEqual([
-      "README.md",
-      "package.json",
-    ]);
+    expect(
+      packed.files.map((file) => file.path).filter((path) => !/^dist\/(react\/)?[\w-]+\.(js|d\.ts)$/.test(path)),
+    ).toEqual(["README.md", "package.json"]);
     const installed = join(project, "node_modules", "@live-runs", "client");
     const manifest = JSON.parse(await readFile(join(installed, "package.json"), "utf8")) as Record<string, unknown>;
     expect(manifest.dependencies).toBeUndefined();
-    expect(manifest.peerDependencies).toEqual({ "@trpc/client": "11.22.1", "@trpc/server": "11.22.1", ws: "^8.0.0" });
+    expect(manifest.peerDependencies).toEqual({
+      "@tanstack/react-query": "^5.108.4",
+      "@trpc/client": "11.22.1",
+      "@trpc/server": "11.22.1",
+      "@trpc/tanstack-react-query": "11.22.1",
+      react: "^19.3.1",
+      ws: "^8.0.0",
+    });
+    // Only the ./react entry needs React and TanStack Query, and only it declares them required.
+    expect(manifest.peerDependenciesMeta).toEqual({
+      "@tanstack/react-query": { optional: true },
+      "@trpc/tanstack-react-query": { optional: true },
+      react: { optional: true },
+      ws: { optional: true },
+    });
 
-    // Its declarations reach nothing but their own files and tRPC's: no server, database or ORM types.
-    for (const file of (await readdir(join(installed, "dist"))).filter((name) => name.endsWith(".d.ts"))) {
-      const declarations = await readFile(join(installed, "dist", file), "utf8");
-      const imported = [...declarations.matchAll(/from "([^"]+)"/g)].map((match) => match[1]!);
+    // Its code and declarations reach nothing but their own files and tRPC's (the ./react entry also
+    // React's and TanStack Query's): no server, database or ORM types, no React in the core entry.
+    const dist = join(installed, "dist");
+    for (const file of await readdir(dist, { recursive: true })) {
+      if (!/\.(js|d\.ts)$/.test(file)) continue;
+      // Comment lines aside (their usage examples name the package itself).
+      const source = (await readFile(join(dist, file), "utf8")).replace(/^\s*\/\/.*$/gm, "");
+      const imported = [...source.matchAll(/(?:from |import |import\()"([^"]+)"/g)].map((match) => match[1]!);
+      const allowed = file.startsWith("react/")
+        ? /^(\.\.?\/|@trpc\/|react$|react\/jsx-runtime$|@tanstack\/react-query$)/
+        : /^(\.\/|@trpc\/)/;
       expect(
-        imported.filter((path) => !path.startsWith("./") && !path.startsWith("@trpc/")),
+        imported.filter((path) => !allowed.test(path)),
         file,
       ).toEqual([]);
     }
@@ -189,7 +238,17 @@ describe("the client package installed in another project", () => {
       ),
     );
     expect(scoped.flat().sort()).toEqual(
-      ["@live-runs/client", ...RUNTIME_PEERS, "typescript", "@types/node", "undici-types"].sort(),
+      [
+        "@live-runs/client",
+        ...RUNTIME_PEERS,
+        "typescript",
+        "@types/node",
+        "undici-types",
+        ...REACT_PEERS,
+        "@types/react",
+        "@tanstack/query-core",
+        "csstype",
+      ].sort(),
     );
 
     const own = await footprint(installed);
@@ -203,17 +262,19 @@ describe("the client package installed in another project", () => {
     expect(own.bytes).toBeLessThan(100_000);
   });
 
-  it("type-checks a program under nodenext and bundler resolution (strict, exactOptionalPropertyTypes), refusing wrong inputs", async () => {
+  it("type-checks a program and a React component under nodenext and bundler resolution (strict, exactOptionalPropertyTypes), refusing wrong inputs", async () => {
     for (const config of Object.keys(TSCONFIGS)) {
-      // Type-checks (and for nodenext, emits) both programs: tsc exits 2 for wrong.ts's errors.
+      // Type-checks (and for nodenext, emits) every program: tsc exits 2 for the wrong ones' errors.
       const outcome = await tsc(config);
-      const errors = [...outcome.stdout.matchAll(/^(src\/[\w.]+)\((\d+),\d+\): error TS\d+/gm)];
+      const errors = [...outcome.stdout.matchAll(/^(src\/[\w.-]+)\((\d+),\d+\): error TS\d+/gm)];
+      const lines = (file: string) => [
+        ...new Set(errors.filter((error) => error[1] === file).map((error) => Number(error[2]))),
+      ];
       expect(new Set(errors.map((error) => error[1])), `${config}:\n${outcome.stdout}${outcome.stderr}`).toEqual(
-        new Set(["src/wrong.ts"]),
+        new Set(["src/wrong.ts", "src/wrong-react.tsx"]),
       );
-      expect([...new Set(errors.map((error) => Number(error[2])))], `${config}:\n${outcome.stdout}`).toEqual(
-        WRONG_LINES,
-      );
+      expect(lines("src/wrong.ts"), `${config}:\n${outcome.stdout}`).toEqual(WRONG_LINES);
+      expect(lines("src/wrong-react.tsx"), `${config}:\n${outcome.stdout}`).toEqual(WRONG_REACT_LINES);
       expect(outcome.code).toBe(2);
     }
   }, 120_000);

@@ -19,3 +19,10 @@ export const databaseUrlFile = (port: number | string) => join(tmpdir(), `live-r
  * playwright.config.ts lists in the server's ALLOWED_ORIGINS.
  */
 export const viewTokenAppPort = (port: number | string) => Number(port) + 50;
+
+/**
+ * The React example app's origin (examples/react-app, served by e2e/react-hooks.spec.ts), in the
+ * server's ALLOWED_ORIGINS: the suite's port on another loopback address, so it is free whenever
+ * the suite's own port is.
+ */
+export const reactExampleOrigin = (port: number | string) => `http://127.0.0.2:${port}`;
