@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { TRPCClientError } from "@trpc/client";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import type { AppRouter } from "../src/client";
+import type { AppRouter } from "@live-runs/client";
 import { viewTokens } from "../src/db/schema";
 import { parseEnv, serverOptionsFromEnv } from "../src/env";
 import { SESSION_COOKIE } from "../src/server/auth/session-cookie";

@@ -5,7 +5,7 @@ import http from "node:http";
 import { readFile } from "node:fs/promises";
 import { build } from "esbuild"; // comes with tsx
 import { TRPCClientError } from "@trpc/client";
-import { createRunsClient, type AppRouter } from "../../src/client";
+import { createRunsClient, type AppRouter } from "@live-runs/client";
 
 export interface ViewTokenAppOptions {
   /** The live runs server, e.g. http://127.0.0.1:3000; its ALLOWED_ORIGINS must list this app's origin. */
