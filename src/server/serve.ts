@@ -21,10 +21,6 @@ export async function serveFromEnv(adjust: (options: ServerOptions) => ServerOpt
   const log = createLogger({ level: env.LOG_LEVEL, pretty: env.NODE_ENV === "development" });
   const database = openOwnDatabase(env, log);
   const server = await startServer(adjust({ ...serverOptionsFromEnv(env), database, log }));
-  if (env.NODE_ENV === "development") {
-    const secret = await createDevTokenIfNone(database.db);
-    if (secret) process.stdout.write(`${devTokenNotice(secret, server.url)}\n`);
-  }
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     // `on`, not `once`: a second signal (tsx forwards one too) must not kill the process mid-shutdown.
@@ -38,6 +34,14 @@ export async function serveFromEnv(adjust: (options: ServerOptions) => ServerOpt
         },
       );
     });
+  }
+  if (env.NODE_ENV === "development") {
+    // After the signal handlers, so a stop meanwhile still shuts down cleanly; never fatal.
+    const secret = await createDevTokenIfNone(database.db).catch((error: unknown) => {
+      log.warn({ err: error }, "could not create a dev token");
+      return null;
+    });
+    if (secret) process.stdout.write(`${devTokenNotice(secret, server.url)}\n`);
   }
 }
 
