@@ -18,7 +18,16 @@ const serverZones = serverLayers
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", ".next/", ".data/", "drizzle/", "next-env.d.ts", "playwright-report/", "test-results/"],
+    ignores: [
+      "node_modules/",
+      ".next/",
+      ".data/",
+      "drizzle/",
+      "next-env.d.ts",
+      "playwright-report/",
+      "test-results/",
+      "packages/*/dist/",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
-import { NODE_TIMEOUT_MS } from "./e2e/support/server-settings";
+import { NODE_TIMEOUT_MS, viewTokenAppPort } from "./e2e/support/server-settings";
 
 // Ports 3200-3299 are this suite's; the API tests use ephemeral ports.
 const PORT = Number(process.env.E2E_PORT ?? 3217);
@@ -53,7 +53,13 @@ export default defineConfig({
   webServer: {
     command: "npm run build && node --import tsx e2e/serve.ts",
     url: baseURL,
-    env: { PORT: String(PORT), HOST: "127.0.0.1", NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS) },
+    env: {
+      PORT: String(PORT),
+      HOST: "127.0.0.1",
+      NODE_TIMEOUT_MS: String(NODE_TIMEOUT_MS),
+      // The view-token example's page calls the API from its own origin.
+      ALLOWED_ORIGINS: `http://127.0.0.1:${viewTokenAppPort(PORT)}`,
+    },
     reuseExistingServer: false,
     timeout: 180_000,
     gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },

@@ -8,18 +8,26 @@ import { killChildren, repoRoot } from "./lib/processes";
 import { describeRow, markdownTable, toRow, type Figure, type Row } from "./lib/report";
 import { preciseNow } from "./lib/stats";
 import { backfillSection } from "./sections/backfill";
-import { log } from "./sections/common";
+import { log, type SectionResult } from "./sections/common";
 import { fanoutSection } from "./sections/fanout";
 import { latencySection } from "./sections/latency";
 import { throughputSection } from "./sections/throughput";
+import { timelineSection } from "./sections/timeline";
 import { loadAverage, recordInBenchmarks } from "./lib/record";
 
-const sections: Record<Section, (options: BenchOptions) => Promise<Figure[]>> = {
+const sections: Record<Section, (options: BenchOptions) => Promise<Figure[] | SectionResult>> = {
   latency: latencySection,
   throughput: throughputSection,
   fanout: fanoutSection,
   backfill: backfillSection,
+  timeline: timelineSection,
 };
+
+/**
+ * Where a section's table is recorded: the pipeline sections share `bench:latest`; the timeline
+ * (the run page in a browser) has its own, so recording one never overwrites the other.
+ */
+const recordedAs = (section: string) => (section === "timeline" ? "timeline" : "latest");
 
 async function machineDescription(adminUrl: string): Promise<string> {
   const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -37,8 +45,8 @@ async function machineDescription(adminUrl: string): Promise<string> {
   }
 }
 
-function record(markdown: string): void {
-  log(`recorded into ${recordInBenchmarks("latest", markdown)}`);
+function record(marker: string, markdown: string): void {
+  log(`recorded into ${recordInBenchmarks(marker, markdown)} (bench:${marker})`);
 }
 
 async function main(): Promise<void> {
@@ -58,10 +66,15 @@ async function main(): Promise<void> {
   log(`load average: ${loadAtStart} (other work on the machine skews every figure)`);
   const t0 = preciseNow();
   const rows: Row[] = [];
+  const notes = new Map<string, string[]>();
   for (const section of options.sections) {
     log(`\n[${section}]`);
     const started = preciseNow();
-    for (const figure of await sections[section](options)) {
+    const result = await sections[section](options);
+    const figures = Array.isArray(result) ? result : result.figures;
+    if (!Array.isArray(result))
+      notes.set(recordedAs(section), [...(notes.get(recordedAs(section)) ?? []), ...result.notes]);
+    for (const figure of figures) {
       const row = toRow(figure);
       rows.push(row);
       log(describeRow(row));
@@ -69,28 +82,38 @@ async function main(): Promise<void> {
     log(`  (${((preciseNow() - started) / 1000).toFixed(0)} s)`);
   }
   const elapsed = (preciseNow() - t0) / 1000;
-  const table = markdownTable(rows);
   const load = `load average ${loadAtStart} at start, ${loadAverage()} at the end (2 would mean both cores busy)`;
-  log(`\n${table}\n\n${options.mode} mode took ${elapsed.toFixed(0)} s; ${load}`);
-
   const stamp = new Date().toISOString();
-  const markdown = [
-    `Recorded ${stamp.slice(0, 10)} by \`npm run bench -- ${process.argv.slice(2).join(" ")}\` (${options.mode} mode, ` +
-      `medians of ${options.reps} repetitions, ${elapsed.toFixed(0)} s).`,
-    "",
-    `- Machine: ${machine}`,
-    `- Server: one process, \`SERVE_PAGES=false NODE_ENV=production ${settings}\`, clients in separate processes`,
-    `- Machine load: ${load}`,
-    "",
-    table,
-  ].join("\n");
   mkdirSync(`${repoRoot}bench/results`, { recursive: true });
-  writeFileSync(`${repoRoot}bench/results/latest.md`, `${markdown}\n`);
-  writeFileSync(
-    `${repoRoot}bench/results/latest.json`,
-    `${JSON.stringify({ recordedAt: stamp, mode: options.mode, reps: options.reps, machine, serverEnv: options.serverEnv, elapsedSeconds: elapsed, rows }, null, 2)}\n`,
-  );
-  if (options.record) record(markdown);
+  for (const marker of [...new Set(rows.map((row) => recordedAs(row.section)))]) {
+    const group = rows.filter((row) => recordedAs(row.section) === marker);
+    const table = markdownTable(group);
+    log(`\n${table}`);
+    const markdown = [
+      `Recorded ${stamp.slice(0, 10)} by \`npm run bench -- ${process.argv.slice(2).join(" ")}\` (${options.mode} mode, ` +
+        `medians of ${marker === "timeline" ? options.timeline.reps : options.reps} repetitions, ${elapsed.toFixed(0)} s).`,
+      "",
+      `- Machine: ${machine}`,
+      ...(marker === "timeline"
+        ? []
+        : [
+            `- Server: one process, \`SERVE_PAGES=false NODE_ENV=production ${settings}\`, clients in separate processes`,
+          ]),
+      ...(notes.get(marker) ?? []),
+      `- Machine load: ${load}`,
+      "",
+      table,
+    ].join("\n");
+    // The pipeline's results keep their file names; the timeline's go beside them.
+    const file = marker === "latest" ? "latest" : `${marker}-latest`;
+    writeFileSync(`${repoRoot}bench/results/${file}.md`, `${markdown}\n`);
+    writeFileSync(
+      `${repoRoot}bench/results/${file}.json`,
+      `${JSON.stringify({ recordedAt: stamp, mode: options.mode, reps: options.reps, machine, serverEnv: options.serverEnv, elapsedSeconds: elapsed, rows: group }, null, 2)}\n`,
+    );
+    if (options.record) record(marker, markdown);
+  }
+  log(`\n${options.mode} mode took ${elapsed.toFixed(0)} s; ${load}`);
 }
 
 main().then(

@@ -1,5 +1,5 @@
 import { test as base } from "@playwright/test";
-import { createRunsClient, type RunsClient } from "../src/client";
+import { createRunsClient, type RunsClient } from "@live-runs/client";
 
 interface Fixtures {
   /**

@@ -7,7 +7,7 @@
 // Needs Postgres: TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 import { parseArgs } from "node:util";
 import { and, eq } from "drizzle-orm";
-import type { RunEvent } from "../src/client";
+import type { RunEvent } from "@live-runs/client";
 import { runEvents, runs } from "../src/db/schema";
 import { FAST_LEASES, spawnTestServer, type TestServerProcess } from "../test/support/server-process";
 import { createTestDatabase } from "../test/support/test-database";

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import type { AppRouter } from "../src/client";
+import type { AppRouter } from "@live-runs/client";
 import { SESSION_COOKIE } from "../src/server/auth/session-cookie";
 import { addressKey } from "../src/server/http/client-address";
 import { createRequestHandler } from "../src/server/http/handler";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
-import type { AppRouter } from "../src/client";
+import type { AppRouter } from "@live-runs/client";
 import { runs } from "../src/db/schema";
 import { awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRunsClient } from "../src/client";
+import { createRunsClient } from "@live-runs/client";
 import { freeEphemeralPort } from "./support/spawn-server";
 import { awaitEvents, subscribeEvents } from "./support/await";
 import { runTs } from "./support/run-command";

@@ -1,7 +1,7 @@
 import { TRPCClientError } from "@trpc/client";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import type { AppRouter } from "../src/client";
+import type { AppRouter } from "@live-runs/client";
 import { runs } from "../src/db/schema";
 import { parseEnv, serverOptionsFromEnv } from "../src/env";
 import { createApiToken, revokeApiToken } from "../src/server/auth/api-tokens";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import type { RunStartInput } from "../src/client";
+import type { RunStartInput } from "@live-runs/client";
 import { definePlan } from "../src/plans/types";
 import { awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { range, seqs, useTestServer } from "./support/fixture";

@@ -1,6 +1,6 @@
 import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
-import type { AppRouter, RunStartInput } from "../src/client";
+import type { AppRouter, RunStartInput } from "@live-runs/client";
 import { CANONICAL_STEPS } from "../src/shared/canonical-plan";
 import { awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";

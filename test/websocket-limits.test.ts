@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createTRPCClient, createWSClient, TRPCClientError, wsLink } from "@trpc/client";
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import type { AppRouter } from "../src/client";
+import type { AppRouter } from "@live-runs/client";
 import { awaitCondition } from "./support/await";
 import { useTestServer } from "./support/fixture";
 import type { TestServer } from "./support/test-server";

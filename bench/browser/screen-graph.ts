@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { chromium, devices, type Browser, type BrowserContext, type CDPSession, type Page } from "@playwright/test";
-import { createRunsClient, type RunsClient } from "../../src/client";
+import { createRunsClient, type RunsClient } from "@live-runs/client";
 import { createBenchDatabase, type BenchDatabase } from "../lib/database";
 import { killChildren, repoRoot, startApiServer, type ApiServer } from "../lib/processes";
 import { describeRow, formatNumber, markdownTable, toRow, type Figure, type Row } from "../lib/report";

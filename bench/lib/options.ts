@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 
-export const SECTIONS = ["latency", "throughput", "fanout", "backfill"] as const;
+export const SECTIONS = ["latency", "throughput", "fanout", "backfill", "timeline"] as const;
 export type Section = (typeof SECTIONS)[number];
+/** Run when --only is not given: timeline needs a production build and Chromium, so it is asked for by name. */
+export const DEFAULT_SECTIONS: readonly Section[] = ["latency", "throughput", "fanout", "backfill"];
 
 export interface BenchOptions {
   mode: "quick" | "full";
@@ -31,6 +33,18 @@ export interface BenchOptions {
     rawStepMs: number;
   };
   backfill: { events: number };
+  timeline: {
+    /** Lengths of the finished runs opened in the page. */
+    sizes: number[];
+    /** Repetitions per size (each look at a long run on today's page takes tens of seconds). */
+    reps: number;
+    /** Repetitions of the canonical baseline. */
+    baselineReps: number;
+    /** Longest a look may take before it is reported as "> cap". */
+    capMs: number;
+    /** The live run: it waits quietMs (the page loads), then appends `events` at eventsPerSecond. */
+    live: { quietMs: number; eventsPerSecond: number; events: number };
+  };
   cpuProf: boolean;
   record: boolean;
 }
@@ -40,9 +54,14 @@ export const usage = `npm run bench -- [options]
   --quick                 modest sizes, 3 repetitions, under 5 minutes (the default)
   --full                  larger samples, 5 repetitions, fan-out to 1,000 and 10,000 subscribers
   --only <list>           comma-separated sections: ${SECTIONS.join(",")}
-  --reps <n>              repetitions per figure (medians are reported)
+                          (default: ${DEFAULT_SECTIONS.join(",")}; timeline runs only when named,
+                          as it needs a production build, npm run build, and Chromium)
+  --reps <n>              repetitions per figure (medians are reported; the timeline section's
+                          long runs default to 1, its canonical baseline to 3)
   --subscribers <list>    fan-out sizes, e.g. 1000,10000
   --backfill-events <n>   length of the backfill fixture run (default 100000)
+  --timeline-sizes <list> finished runs the timeline section opens (default 2000,20000,100000)
+  --timeline-cap-ms <n>   longest one look of the timeline section may take (default 60000)
   --measure-ms <n>        throughput measurement window per repetition
   --admin-url <url>       Postgres server to create the bench databases on
                           (default: $BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)
@@ -60,6 +79,8 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       reps: { type: "string" },
       subscribers: { type: "string" },
       "backfill-events": { type: "string" },
+      "timeline-sizes": { type: "string" },
+      "timeline-cap-ms": { type: "string" },
       "measure-ms": { type: "string" },
       "admin-url": { type: "string" },
       "cpu-prof": { type: "boolean" },
@@ -83,7 +104,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
           throw new Error(`unknown section ${s}; one of ${SECTIONS.join(", ")}`);
         return s as Section;
       })
-    : [...SECTIONS];
+    : [...DEFAULT_SECTIONS];
   const subscribers = values.subscribers
     ? values.subscribers.split(",").map((s) => int(s, 0, "--subscribers"))
     : full
@@ -126,6 +147,19 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       rawStepMs: 250,
     },
     backfill: { events: int(values["backfill-events"], 100_000, "--backfill-events") },
+    timeline: {
+      sizes: values["timeline-sizes"]
+        ? values["timeline-sizes"].split(",").map((s) => {
+            const n = int(s, 0, "--timeline-sizes");
+            if (n < 13) throw new Error("--timeline-sizes: a run has at least 13 events");
+            return n;
+          })
+        : [2_000, 20_000, 100_000],
+      reps: int(values.reps, 1, "--reps"),
+      baselineReps: int(values.reps, 3, "--reps"),
+      capMs: int(values["timeline-cap-ms"], 60_000, "--timeline-cap-ms"),
+      live: { quietMs: 3_000, eventsPerSecond: 1_000, events: 10_000 },
+    },
     cpuProf: values["cpu-prof"] === true,
     record: values.record === true,
   };

@@ -16,6 +16,8 @@ export interface Figure {
   goal: string;
   /** Whether the medians meet the goal; null when the figure has no goal. */
   met?: (ours: number, baseline: number) => boolean;
+  /** Shown instead of our median when a number would mislead: "> 60 s (cap)", "not supported". */
+  oursText?: string;
 }
 
 export interface Row {
@@ -24,6 +26,7 @@ export interface Row {
   unit: string;
   ours: number;
   oursReps: number[];
+  oursText?: string;
   baselineName: string;
   baselineUnit: string;
   baseline: number | null;
@@ -44,6 +47,7 @@ export function toRow(figure: Figure): Row {
     unit: figure.unit,
     ours,
     oursReps: figure.ours,
+    ...(figure.oursText === undefined ? {} : { oursText: figure.oursText }),
     baselineName: figure.baselineName ?? "",
     baselineUnit: figure.baselineUnit ?? figure.unit,
     baseline,
@@ -76,7 +80,7 @@ export function describeRow(row: Row): string {
       : `  | baseline ${row.baselineName}: ${withUnit(row.baseline, row.baselineUnit)} [${row.baselineReps.map((v) => formatNumber(v)).join(", ")}]`;
   const ratio = row.ratio === null ? "" : `  | ${row.ratioLabel} ${formatNumber(row.ratio)}`;
   const verdict = row.met === null ? "" : row.met ? "  | goal met" : "  | GOAL MISSED";
-  return `  ${row.name}: ${withUnit(row.ours, row.unit)} [${reps}]${baseline}${ratio}  | goal ${row.goal}${verdict}`;
+  return `  ${row.name}: ${row.oursText ?? withUnit(row.ours, row.unit)} [${reps}]${baseline}${ratio}  | goal ${row.goal}${verdict}`;
 }
 
 export function markdownTable(rows: readonly Row[]): string {
@@ -88,7 +92,9 @@ export function markdownTable(rows: readonly Row[]): string {
     const baseline = row.baseline === null ? "–" : `${row.baselineName}: ${withUnit(row.baseline, row.baselineUnit)}`;
     const ratio = row.ratio === null ? "–" : `${formatNumber(row.ratio)} (${row.ratioLabel})`;
     const met = row.met === null ? "–" : row.met ? "yes" : "**no**";
-    lines.push(`| ${row.name} | ${withUnit(row.ours, row.unit)} | ${baseline} | ${ratio} | ${row.goal} | ${met} |`);
+    lines.push(
+      `| ${row.name} | ${row.oursText ?? withUnit(row.ours, row.unit)} | ${baseline} | ${ratio} | ${row.goal} | ${met} |`,
+    );
   }
   return lines.join("\n");
 }

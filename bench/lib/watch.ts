@@ -1,4 +1,4 @@
-import type { RunEvent, RunsClient } from "../../src/client";
+import type { RunEvent, RunsClient } from "@live-runs/client";
 import { preciseNow } from "./stats";
 
 export interface Watched {

@@ -1,5 +1,6 @@
 import { CANONICAL_STEPS } from "../../src/shared/canonical-plan";
 import type { BenchOptions } from "../lib/options";
+import type { Figure } from "../lib/report";
 import { startApiServer, type ApiServer } from "../lib/processes";
 
 export function log(line: string): void {
@@ -26,4 +27,10 @@ export function canonicalEvents(runId: string): Record<string, unknown>[] {
   }
   events.push({ type: "RunFinished", source: "worker", status: "succeeded" });
   return events.map((event, i) => ({ runId, seq: i + 1, ts: 0, v: 1, ...event }));
+}
+
+/** What a section reports: its figures, and lines about its setup for the recorded results. */
+export interface SectionResult {
+  figures: Figure[];
+  notes: string[];
 }

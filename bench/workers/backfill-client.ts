@@ -1,5 +1,5 @@
 // A new subscriber replays a long finished run from seq 0 over the real tRPC WebSocket path.
-import { createRunsClient } from "../../src/client";
+import { createRunsClient } from "@live-runs/client";
 import type { BackfillConfig, BackfillResult } from "../lib/protocol";
 import { preciseNow } from "../lib/stats";
 import { watchRun } from "../lib/watch";

@@ -2,7 +2,7 @@
 // reaches every subscriber. "trpc": real tRPC clients subscribed to run.events. "raw": plain `ws`
 // clients of the raw broadcast server (the baseline).
 import WebSocket from "ws";
-import { createRunsClient, type RunsClient } from "../../src/client";
+import { createRunsClient, type RunsClient } from "@live-runs/client";
 import type { FanoutConfig, FanoutResult } from "../lib/protocol";
 import { preciseNow } from "../lib/stats";
 import { watchRun } from "../lib/watch";

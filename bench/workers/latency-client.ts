@@ -1,7 +1,7 @@
 // Starts runs and subscribes to each over its own tRPC WebSocket client; records, for every event
 // appended after the subscription started, arrival time minus the event's ts (taken just before the
 // append statement, so the figure includes the append's own commit).
-import { createRunsClient } from "../../src/client";
+import { createRunsClient } from "@live-runs/client";
 import type { LatencyConfig, LatencyResult } from "../lib/protocol";
 import { sleep } from "../lib/stats";
 import { watchRun } from "../lib/watch";

@@ -1,6 +1,6 @@
 // Keeps one run with stepDelayMs 0 going per lane, each lane a client of its own (its own owner
 // and WebSocket), every run watched to completion; counts events delivered inside the window.
-import { createRunsClient } from "../../src/client";
+import { createRunsClient } from "@live-runs/client";
 import type { ThroughputConfig, ThroughputResult } from "../lib/protocol";
 import { preciseNow, sleep } from "../lib/stats";
 import { watchRun } from "../lib/watch";

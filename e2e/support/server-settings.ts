@@ -13,3 +13,9 @@ export const NODE_TIMEOUT_MS = 6_000;
  * only the server's process can open), for specs that act on it as another instance would.
  */
 export const databaseUrlFile = (port: number | string) => join(tmpdir(), `live-runs-e2e-${port}.database-url`);
+
+/**
+ * The port of the view-token example app (examples/view-token/) in its spec: another origin, which
+ * playwright.config.ts lists in the server's ALLOWED_ORIGINS.
+ */
+export const viewTokenAppPort = (port: number | string) => Number(port) + 50;

@@ -1,6 +1,6 @@
 // The well-behaved owner that shares the server with the attacker: it reads one of its runs every
 // ~50 ms and starts (and watches to the end) a short run every second, through the typed client.
-import { createRunsClient, type RunsClient } from "../../src/client";
+import { createRunsClient, type RunsClient } from "@live-runs/client";
 import { sleep } from "./tally";
 
 const GET_EVERY_MS = 50;

@@ -1,4 +1,4 @@
-import type { Run, RunEvent } from "../client";
+import type { Run, RunEvent } from "@live-runs/client";
 import { CANONICAL_PLAN } from "../shared/canonical-plan";
 
 /** What an event is about: its node (and attempt, when retried), function, outcome or resume. */

@@ -1,7 +1,7 @@
 // The live runs command line: start, watch, read, cancel and list runs on a server.
 //   npm run runs -- <command> [options]      (see `npm run runs -- help`)
 import { TRPCClientError } from "@trpc/client";
-import { createRunsClient, type Run, type RunEvent, type RunsClient, type RunStartInput } from "../client";
+import { createRunsClient, type Run, type RunEvent, type RunsClient, type RunStartInput } from "@live-runs/client";
 import { CANONICAL_PLAN } from "../shared/canonical-plan";
 import { RUN_STATUSES, type RunStatus } from "../shared/run-status";
 import { parseCommandLine, UsageError, type CommandSpec } from "./command-line";

@@ -144,6 +144,26 @@ export const apiTokens = pgTable("api_tokens", {
   revokedAt: timestampMs("revoked_at"),
 });
 
+/**
+ * View tokens: short-lived, read-only access to one run for a browser on another origin. Only a
+ * SHA-256 of the token is stored; the run's owner is the owner of every call made with it.
+ */
+export const viewTokens = pgTable(
+  "view_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    runId: uuid("run_id")
+      .notNull()
+      .references(() => runs.id, { onDelete: "cascade" }),
+    secretHash: text("secret_hash").notNull().unique(),
+    createdAt: timestampMs("created_at").notNull().defaultNow(),
+    expiresAt: timestampMs("expires_at").notNull(),
+    revokedAt: timestampMs("revoked_at"),
+  },
+  // Deleting a run (retention) deletes its tokens: found by run, not by a scan.
+  (t) => [index("view_tokens_run_id_idx").on(t.runId)],
+);
+
 /** Server-wide settings shared by every instance, e.g. the session signing secret. */
 export const serverSettings = pgTable("server_settings", {
   key: text("key").primaryKey(),

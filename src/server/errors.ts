@@ -8,6 +8,16 @@ export class RunNotFoundError extends Error {
   }
 }
 
+/** The caller's credential does not reach this procedure (a view token outside reading its run). */
+export class OutOfScopeError extends Error {}
+
+/** The caller has no such view token (unknown, or on someone else's run: callers cannot tell which). */
+export class ViewTokenNotFoundError extends Error {
+  constructor() {
+    super("view token not found");
+  }
+}
+
 /** A request the caller must change before retrying (a bad cursor, a fromSeq past the end). */
 export class InvalidRequestError extends Error {}
 

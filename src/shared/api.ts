@@ -23,3 +23,6 @@ export const HTTP_BATCH_MAX_ITEMS = 20;
 
 /** run.eventsPage: events per page. */
 export const EVENTS_PAGE_LIMITS = { defaultLimit: 200, maxLimit: 1000 } as const;
+
+/** `run.createViewToken`'s ttlSeconds: a view token lives from a minute to a day, a quarter of an hour by default. */
+export const VIEW_TOKEN_TTL_SECONDS = { min: 60, max: 86_400, default: 900 } as const;

@@ -1,4 +1,4 @@
-import { createRunsClient, type RunsClient } from "../../src/client";
+import { createRunsClient, type RunsClient } from "@live-runs/client";
 import { openDatabase } from "../../src/db/client";
 import { createApiToken } from "../../src/server/auth/api-tokens";
 import { spawnServer, type ServerProcess } from "./spawn-server";

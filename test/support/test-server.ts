@@ -1,4 +1,4 @@
-import { createRunsClient, type RunsClient, type RunsClientOptions } from "../../src/client";
+import { createRunsClient, type RunsClient, type RunsClientOptions } from "@live-runs/client";
 import { canonicalPlan, type CanonicalInput } from "../../src/plans/canonical";
 import type { Plan, PlanNode } from "../../src/plans/types";
 import { createApiToken } from "../../src/server/auth/api-tokens";
@@ -30,6 +30,8 @@ type Overrides = {
   retention?: Partial<ServerOptions["retention"]>;
   http?: Partial<ServerOptions["http"]>;
   allowedOrigins?: readonly string[];
+  /** How often open subscriptions re-check their credentials (default: the server's). */
+  credentialCheckMs?: number;
   /** Origins plans may fetch; by default the server's own demo app. */
   crawlAllowedOrigins?: readonly string[];
   addressLimits?: Partial<ServerOptions["addressLimits"]>;
@@ -59,7 +61,11 @@ export async function startTestServer(database: TestDatabase, overrides: Overrid
     connectionLimits: { ...defaults.connectionLimits, ...overrides.limits },
     retention: { ...defaults.retention, ...overrides.retention },
     http: { ...defaults.http, ...overrides.http },
-    auth: { ...defaults.auth, ...(overrides.allowedOrigins ? { allowedOrigins: overrides.allowedOrigins } : {}) },
+    auth: {
+      ...defaults.auth,
+      ...(overrides.allowedOrigins ? { allowedOrigins: overrides.allowedOrigins } : {}),
+      ...(overrides.credentialCheckMs ? { credentialCheckMs: overrides.credentialCheckMs } : {}),
+    },
     // Tests start runs far faster than a person; the limits have their own tests.
     ownerLimits: overrides.ownerLimits ?? { startsPerMinute: 1_000_000, activeRunsPerOwner: 1_000_000 },
     addressLimits: { ...defaults.addressLimits, ...UNLIMITED_ADDRESS, ...overrides.addressLimits },

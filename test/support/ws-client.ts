@@ -1,6 +1,6 @@
 import { createTRPCClient, createWSClient, TRPCClientError, wsLink, type TRPCClient } from "@trpc/client";
 import WebSocket from "ws";
-import type { AppRouter } from "../../src/client";
+import type { AppRouter } from "@live-runs/client";
 
 export interface SocketClient {
   /** Every call, queries and mutations too, goes over the one WebSocket. */

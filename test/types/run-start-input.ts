@@ -1,6 +1,6 @@
 // A type-level test, checked by `npm run typecheck` and never run: what the typed client lets a
 // program pass to run.start. Each `@ts-expect-error` fails the check if its line compiles.
-import type { RunsClient, RunStartInput } from "../../src/client";
+import type { RunsClient, RunStartInput } from "@live-runs/client";
 
 declare const trpc: RunsClient["trpc"];
 

@@ -5,6 +5,7 @@ import { once } from "node:events";
 import type http from "node:http";
 import { TRPCError } from "@trpc/server";
 import { isDatabaseUnavailable } from "../../db/errors";
+import { credentialReaches } from "../auth/credentials";
 import { DeadlineExceededError, RunNotFoundError, withinDeadline } from "../errors";
 import { readEventsAfter } from "../events/read";
 import { requireOwnedRun } from "../runs/queries";
@@ -31,6 +32,8 @@ export async function sendEventsDownload(
   try {
     const caller = await identifyRequest(services, req);
     if (caller.ownerId === null) return sendJson(res, 401, { error: "sign in or send an API token" });
+    // A view token downloads its own run's events (what run.eventsPage reads too), no other run's.
+    if (!credentialReaches(caller.credential, runId)) return sendJson(res, 404, { error: "run not found" });
     await withinDeadline(requireOwnedRun(db, runId, caller.ownerId), services.requestDeadlineMs);
   } catch (error) {
     if (error instanceof RunNotFoundError) return sendJson(res, 404, { error: "run not found" });

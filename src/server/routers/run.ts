@@ -7,12 +7,14 @@ import {
   RUN_LIST_LIMITS,
   RUN_SEQ_MAX,
   RUN_START_LIMITS,
+  VIEW_TOKEN_TTL_SECONDS,
 } from "../../shared/api";
 import { RUN_STATUSES } from "../../shared/run-status";
 import { isAnonymousOwner } from "../auth/session-cookie";
+import { mintViewToken, VIEW_TOKEN_PATTERN } from "../auth/view-tokens";
 import { streamActivity } from "../delivery/activity";
 import { streamRunEvents } from "../delivery/stream";
-import { InvalidRequestError } from "../errors";
+import { InvalidRequestError, ViewTokenNotFoundError } from "../errors";
 import { cancelRun } from "../runs/cancel";
 import { eventsPage } from "../runs/events-page";
 import { summariseSteps } from "../runs/step-summary";
@@ -24,7 +26,7 @@ import { startRun } from "../runs/start";
 import { withinConnectionLimits } from "../trpc/connection-limits";
 import { whileCredentialHolds } from "../trpc/credential-watch";
 import { mapDomainErrors } from "../trpc/error-mapping";
-import { createTRPCRouter, ownerProcedure } from "../trpc/init";
+import { createTRPCRouter, ownerProcedure, runReaderProcedure } from "../trpc/init";
 
 const runIdInput = z.object({ runId: z.guid() });
 
@@ -101,9 +103,7 @@ export const runRouter = createTRPCRouter({
     );
   }),
 
-  get: ownerProcedure
-    .input(runIdInput)
-    .query(({ ctx, input }) => requireOwnedRun(ctx.services.database.db, input.runId, ctx.ownerId)),
+  get: runReaderProcedure.input(runIdInput).query(({ ctx, input }) => ctx.readableRun(input.runId)),
 
   list: ownerProcedure
     .input(
@@ -125,12 +125,12 @@ export const runRouter = createTRPCRouter({
     }),
 
   /** Each step's status, attempts, times and event count, without the events. */
-  steps: ownerProcedure.input(runIdInput).query(async ({ ctx, input }) => {
+  steps: runReaderProcedure.input(runIdInput).query(async ({ ctx, input }) => {
     const { database, plans } = ctx.services;
-    return summariseSteps(database.db, plans, await requireOwnedRun(database.db, input.runId, ctx.ownerId));
+    return summariseSteps(database.db, plans, await ctx.readableRun(input.runId));
   }),
 
-  eventsPage: ownerProcedure
+  eventsPage: runReaderProcedure
     .input(
       z
         .object({
@@ -145,11 +145,10 @@ export const runRouter = createTRPCRouter({
         }),
     )
     .query(async ({ ctx, input }) => {
-      const { db } = ctx.services.database;
-      return eventsPage(db, await requireOwnedRun(db, input.runId, ctx.ownerId), input);
+      return eventsPage(ctx.services.database.db, await ctx.readableRun(input.runId), input);
     }),
 
-  events: ownerProcedure
+  events: runReaderProcedure
     .input(
       z.object({
         runId: z.guid(),
@@ -166,7 +165,7 @@ export const runRouter = createTRPCRouter({
       const afterSeq = input.lastEventId ? Number(input.lastEventId) : (input.fromSeq ?? 0);
       const { database, fanout } = ctx.services;
       const owned = async function* (signal: AbortSignal) {
-        await requireOwnedRun(database.db, input.runId, ctx.ownerId);
+        await ctx.readableRun(input.runId);
         yield* streamRunEvents({ db: database.db, fanout }, input.runId, afterSeq, signal);
       };
       const authorized = whileCredentialHolds(ctx.services.auth, ctx.credential, signal, owned);
@@ -183,4 +182,33 @@ export const runRouter = createTRPCRouter({
     );
     yield* withinConnectionLimits(ctx, mapDomainErrors(authorized));
   }),
+
+  /** A short-lived token that reads this one run (get, events, eventsPage, steps), for a browser on another origin. */
+  createViewToken: ownerProcedure
+    .input(
+      z.object({
+        runId: z.guid(),
+        ttlSeconds: z
+          .number()
+          .int()
+          .min(VIEW_TOKEN_TTL_SECONDS.min)
+          .max(VIEW_TOKEN_TTL_SECONDS.max)
+          .default(VIEW_TOKEN_TTL_SECONDS.default),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { db } = ctx.services.database;
+      const run = await requireOwnedRun(db, input.runId, ctx.ownerId);
+      const minted = await mintViewToken(db, run.id, new Date(Date.now() + input.ttlSeconds * 1000));
+      return { token: minted.token, expiresAt: minted.expiresAt.toISOString() };
+    }),
+
+  /** Ends a view token of one of the caller's runs at once; revoking it again answers the same. */
+  revokeViewToken: ownerProcedure
+    .input(z.object({ token: z.string().max(200).regex(VIEW_TOKEN_PATTERN, "must be a view token (lrv_…)") }))
+    .mutation(async ({ ctx, input }) => {
+      const revokedAt = await ctx.services.auth.credentials.viewTokens.revoke(ctx.ownerId, input.token);
+      if (!revokedAt) throw new ViewTokenNotFoundError();
+      return { revokedAt: revokedAt.toISOString() };
+    }),
 });

@@ -5,7 +5,9 @@ import {
   DeadlineExceededError,
   InvalidRequestError,
   LimitExceededError,
+  OutOfScopeError,
   RunNotFoundError,
+  ViewTokenNotFoundError,
 } from "../errors";
 
 /**
@@ -22,6 +24,9 @@ export function toTRPCError(error: unknown): TRPCError {
 
 function mapCause(cause: unknown, wrapper: TRPCError | null): TRPCError {
   if (cause instanceof RunNotFoundError) return new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
+  if (cause instanceof ViewTokenNotFoundError)
+    return new TRPCError({ code: "NOT_FOUND", message: cause.message, cause });
+  if (cause instanceof OutOfScopeError) return new TRPCError({ code: "FORBIDDEN", message: cause.message, cause });
   if (cause instanceof ConflictError) return new TRPCError({ code: "CONFLICT", message: cause.message, cause });
   if (cause instanceof InvalidRequestError)
     return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });

@@ -12,7 +12,7 @@ import { toTRPCError } from "./error-mapping";
 export function identifyRequest(services: Services, req: IncomingMessage, connectionToken?: string): Promise<Caller> {
   const lookup = identifyCaller(
     services.database.db,
-    services.auth.sessions,
+    { sessions: services.auth.sessions, viewTokens: services.auth.credentials.viewTokens },
     credentialHeaders(services, req),
     connectionToken,
   );

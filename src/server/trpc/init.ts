@@ -1,6 +1,9 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
-import { LimitExceededError, withinDeadline } from "../errors";
+import { credentialReaches } from "../auth/credentials";
+import { LimitExceededError, OutOfScopeError, RunNotFoundError, withinDeadline } from "../errors";
+import { requireOwnedRun } from "../runs/queries";
+import type { Run } from "../runs/types";
 import { holdCallSlots } from "./connection-limits";
 import { errorIdOf } from "./error-ids";
 import { toTRPCError } from "./error-mapping";
@@ -73,6 +76,8 @@ const UNAUTHORIZED_MESSAGES = {
   missing: "Sign in: open the app in a browser for a session, or send an API token (Authorization: Bearer …)",
   "malformed authorization": "The Authorization header must be `Bearer <token>`",
   "invalid token": "The API token is unknown or revoked",
+  "invalid view token": "The view token is unknown, revoked or expired",
+  "expired view token": "The view token has expired; ask for a new one",
   "invalid session": "The session has expired or is not valid; reload the app for a new one",
   "ambiguous session":
     "More than one session cookie was sent (another site may have set one): clear this site's cookies and reload",
@@ -83,14 +88,36 @@ export function unauthorized(problem: keyof typeof UNAUTHORIZED_MESSAGES): TRPCE
 }
 
 /**
- * Procedures that act for an owner: their runs, and only theirs. A WebSocket's caller was identified
- * when it opened, so every call on it checks again that the token is not revoked and the session
- * not expired since (a database outage during that check is a 503, like any other).
+ * Calls with a credential. A WebSocket's caller was identified when it opened, so every call on it
+ * checks again that the token is not revoked, the session or view token not expired since (a
+ * database outage during that check is a 503, like any other).
  */
-export const ownerProcedure = publicProcedure.use(async ({ ctx, next }) => {
+const callerProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const { caller, connection, services } = ctx;
   if (caller.ownerId === null) throw unauthorized(caller.problem);
   const lapse = connection ? await services.auth.credentials.lapse(caller.credential) : null;
   if (lapse) throw unauthorized(lapse);
   return next({ ctx: { ownerId: caller.ownerId, credential: caller.credential } });
+});
+
+const VIEW_TOKEN_SCOPE =
+  "A view token may only read its run (run.get, run.events, run.eventsPage, run.steps); use an API token or a session";
+
+/** Procedures that act for an owner: their runs, and only theirs. View tokens are refused (FORBIDDEN). */
+export const ownerProcedure = callerProcedure.use(({ ctx, next }) => {
+  if (ctx.credential.kind === "view") throw new OutOfScopeError(VIEW_TOKEN_SCOPE);
+  return next();
+});
+
+/**
+ * Procedures that read one run: its owner's credentials, or a view token of that run. They reach
+ * the run through `readableRun`, which answers NOT_FOUND for any other run the token's owner has.
+ */
+export const runReaderProcedure = callerProcedure.use(({ ctx, next }) => {
+  const { credential, ownerId, services } = ctx;
+  const readableRun = (runId: string): Promise<Run> =>
+    credentialReaches(credential, runId)
+      ? requireOwnedRun(services.database.db, runId, ownerId)
+      : Promise.reject(new RunNotFoundError(runId));
+  return next({ ctx: { readableRun } });
 });

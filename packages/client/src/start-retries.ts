@@ -1,5 +1,5 @@
 import { retryLink, TRPCClientError, type TRPCLink } from "@trpc/client";
-import type { AppRouter } from "../server/routers/_app";
+import type { AppRouter } from "./contract.js";
 
 // Tries of one call in all, and the pause before each retry.
 const MAX_ATTEMPTS = 4;

@@ -1,12 +1,14 @@
 import { TRPCClientError, type TRPCLink, type TRPCWebSocketClient } from "@trpc/client";
 import { observable } from "@trpc/server/observable";
-import type { AppRouter } from "../server/routers/_app";
+import type { AppRouter } from "./contract.js";
 
 export interface GiveUpSettings {
   /** A subscription whose WebSocket never opened fails after this long. */
   connectTimeoutMs: number;
   /** After a drop, the client reconnects (and resumes) for this long, then the subscription fails. */
   reconnectForMs: number;
+  /** Why no connection can be made, when that is known (e.g. no WebSocket implementation): added to the error. */
+  failure?: () => Error | undefined;
 }
 
 /**
@@ -21,8 +23,10 @@ export function giveUpLink(wsClient: TRPCWebSocketClient, settings: GiveUpSettin
         let timer: ReturnType<typeof setTimeout> | undefined;
         let connectedOnce = false;
         const giveUp = (message: string) => {
+          const failure = settings.failure?.();
+          const error = new Error(failure ? `${message}: ${failure.message}` : message, { cause: failure });
           // Error first: stopping the inner subscription completes it, which would read as the end.
-          observer.error(TRPCClientError.from(new Error(message)));
+          observer.error(TRPCClientError.from(error));
           stop();
         };
         const states = wsClient.connectionState.subscribe({

@@ -1,0 +1,86 @@
+import { randomUUID } from "node:crypto";
+import { createRunsClient, type RunEvent } from "@live-runs/client";
+import { describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { awaitStreamCompletion } from "./support/await";
+import { range, seqs, useTestServer } from "./support/fixture";
+import { freeEphemeralPort } from "./support/spawn-server";
+
+const api = useTestServer();
+
+/** Passes a stream's events on, calling `onEvent` with each first. */
+async function* tap(stream: AsyncIterable<RunEvent>, onEvent: (event: RunEvent) => void) {
+  for await (const event of stream) {
+    onEvent(event);
+    yield event;
+  }
+}
+
+describe("subscribeToRun and waitForRun", () => {
+  it("yields every event once, in order, across a dropped socket, and ends after RunFinished", async () => {
+    const sockets: WebSocket[] = [];
+    class RecordingWebSocket extends WebSocket {
+      constructor(address: string | URL, protocols?: string | string[]) {
+        super(address, protocols);
+        sockets.push(this);
+      }
+    }
+    const client = api().client({ WebSocket: RecordingWebSocket, retryDelayMs: () => 50 });
+    const run = await client.trpc.run.start.mutate({ stepDelayMs: 100 });
+    const events = await awaitStreamCompletion(
+      tap(client.subscribeToRun(run.id), (event) => {
+        if (event.seq === 4) sockets[0]!.terminate();
+      }),
+    );
+    expect(sockets.length).toBeGreaterThanOrEqual(2);
+    expect(seqs(events)).toEqual(range(1, 13));
+    expect(events.at(-1)).toMatchObject({ type: "RunFinished", status: "succeeded" });
+  });
+
+  it("with fromSeq yields only the later events", async () => {
+    const client = api().client();
+    const run = await client.waitForRun((await client.trpc.run.start.mutate({ stepDelayMs: 0 })).id);
+    expect(run).toMatchObject({ status: "succeeded", lastSeq: 13 });
+    expect(seqs(await awaitStreamCompletion(client.subscribeToRun(run.id, { fromSeq: 10 })))).toEqual([11, 12, 13]);
+    expect(await awaitStreamCompletion(client.subscribeToRun(run.id, { fromSeq: 13 }))).toEqual([]);
+  });
+
+  it("rejects with the server's refusal for an unknown run", async () => {
+    const client = api().client();
+    await expect(awaitStreamCompletion(client.subscribeToRun(randomUUID()))).rejects.toMatchObject({
+      data: { code: "NOT_FOUND" },
+    });
+  });
+
+  it("an aborted signal ends the iteration with its reason", async () => {
+    const client = api().client();
+    const run = await client.trpc.run.start.mutate({ stepDelayMs: 60_000 });
+    const controller = new AbortController();
+    const stopped = new Error("enough");
+    const received = tap(client.subscribeToRun(run.id, { signal: controller.signal }), (event) => {
+      if (event.seq === 2) controller.abort(stopped);
+    });
+    await expect(awaitStreamCompletion(received)).rejects.toBe(stopped);
+    await client.trpc.run.cancel.mutate({ runId: run.id });
+  });
+
+  it("waitForRun resolves with a cancelled run once its RunFinished is written", async () => {
+    const client = api().client();
+    const run = await client.trpc.run.start.mutate({ stepDelayMs: 60_000 });
+    const finished = client.waitForRun(run.id);
+    await client.trpc.run.cancel.mutate({ runId: run.id });
+    expect(await finished).toMatchObject({ id: run.id, status: "cancelled" });
+  });
+
+  it("rejects with the give-up error when the server cannot be reached", async () => {
+    const url = `http://127.0.0.1:${await freeEphemeralPort()}`;
+    const client = createRunsClient({ url, connectTimeoutMs: 500, retryDelayMs: () => 100 });
+    try {
+      await expect(awaitStreamCompletion(client.subscribeToRun(randomUUID()))).rejects.toThrow(
+        "could not connect within 500 ms",
+      );
+    } finally {
+      await client.close();
+    }
+  });
+});
