@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Run } from "../src/client";
 import { awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
 import { runTs } from "./support/run-command";
@@ -14,7 +15,8 @@ const cli = (...args: string[]) =>
   runTs("src/cli/runs.ts", ["--url", api().server.url, ...args], { LIVE_RUNS_TOKEN: token });
 const eventLines = (stdout: string) => stdout.split("\n").filter((line) => /^\s+\d+\s{2}\d\d:/.test(line));
 
-describe("the runs CLI", () => {
+// Each call starts a process (seconds each on a busy machine).
+describe("the runs CLI", { timeout: 240_000 }, () => {
   it("start --watch prints the live timeline and exits 0 on success", async () => {
     const { code, stdout } = await cli("start", "--step-delay", "0", "--app-path", "apps/cli", "--watch").done;
     expect(code).toBe(0);
@@ -108,6 +110,65 @@ describe("the runs CLI", () => {
     const noToken = await runTs("src/cli/runs.ts", ["--url", api().server.url, "list"], { LIVE_RUNS_TOKEN: "" }).done;
     expect(noToken.code).toBe(4);
     expect(noToken.stderr).toContain("UNAUTHORIZED");
+  });
+});
+
+// Each call starts a process (seconds each on a busy machine).
+describe("the runs CLI's --help and --json", { timeout: 240_000 }, () => {
+  it("answers --help for the program and every command, on stdout, exit 0, without a server", async () => {
+    const offline = (...args: string[]) => runTs("src/cli/runs.ts", ["--url", "http://127.0.0.1:1", ...args]).done;
+    const overview = await offline("--help");
+    expect([overview.code, overview.stderr]).toEqual([0, ""]);
+    expect(overview.stdout).toContain("usage: runs <command>");
+    expect(overview.stdout).toContain("Exit codes:");
+    for (const command of ["start", "watch", "get", "cancel", "list", "plans"]) {
+      for (const args of [
+        [command, "--help"],
+        ["help", command],
+      ]) {
+        const answer = await offline(...args);
+        expect([answer.code, answer.stderr], args.join(" ")).toEqual([0, ""]);
+        expect(answer.stdout, args.join(" ")).toMatch(new RegExp(`^usage: runs ${command}\\b`));
+      }
+    }
+    const foreign = await offline("get", "00000000-0000-4000-8000-000000000000", "--limit", "3");
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain("get does not take --limit");
+  });
+
+  it("prints one JSON document for start, get, list, plans, cancel and watch", async () => {
+    const json = async (...args: string[]): Promise<unknown> => {
+      const { code, stdout, stderr } = await cli(...args, "--json").done;
+      expect([code, stderr], args.join(" ")).toEqual([expect.any(Number), ""]);
+      return JSON.parse(stdout);
+    };
+    const started = (await json("start", "--step-delay", "60000", "--app-path", "apps/json")) as Run;
+    expect(started).toMatchObject({ plan: "canonical", appPath: "apps/json", stepDelayMs: 60_000 });
+    expect(started.id).toMatch(/^[0-9a-f-]{36}$/);
+
+    expect(await json("get", started.id)).toMatchObject({ id: started.id, appPath: "apps/json" });
+
+    const page = (await json("list", "--limit", "1")) as { items: Run[]; nextCursor: string | null };
+    expect(page.items.map((run) => run.id)).toEqual([started.id]);
+    expect(typeof page.nextCursor === "string" || page.nextCursor === null).toBe(true);
+
+    const plans = (await json("plans")) as { name: string; steps: string[]; input: object }[];
+    expect(plans.find((plan) => plan.name === "word-count")).toMatchObject({ steps: ["Split", "Count", "Summarise"] });
+
+    expect(await json("cancel", started.id)).toMatchObject({ id: started.id, status: "cancelled" });
+
+    // With --watch, nothing until the run finishes, then the finished run; the exit code is watch's.
+    const watched = await cli("start", "--plan", "word-count", "--input", '{"text":"a b a"}', "--watch", "--json").done;
+    expect(watched.code).toBe(0);
+    expect(JSON.parse(watched.stdout)).toMatchObject({ status: "succeeded", output: { words: 3, distinct: 2 } });
+    const cancelledWatch = await cli("watch", started.id, "--json").done;
+    expect(cancelledWatch.code).toBe(3);
+    expect(JSON.parse(cancelledWatch.stdout)).toMatchObject({ id: started.id, status: "cancelled" });
+
+    // Errors stay on stderr: stdout is empty.
+    const unknown = await cli("get", "00000000-0000-4000-8000-000000000000", "--json").done;
+    expect([unknown.code, unknown.stdout]).toEqual([4, ""]);
+    expect(unknown.stderr).toContain("NOT_FOUND");
   });
 });
 

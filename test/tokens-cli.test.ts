@@ -5,7 +5,8 @@ import { createTestDatabase, type TestDatabase } from "./support/test-database";
 import { startTestServer, type TestServer } from "./support/test-server";
 
 // The command opens the server's database from a second process: Postgres only.
-describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the tokens command", () => {
+// Each call starts a process (seconds each on a busy machine).
+describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the tokens command", { timeout: 240_000 }, () => {
   let database: TestDatabase;
   let api: TestServer;
   beforeAll(async () => {
@@ -50,11 +51,70 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))("the tokens command", () 
     expect((await tokens("frobnicate")).stderr).toContain("usage");
     // --help answers; an unknown option is a usage error, not a stack trace.
     const help = await tokens("--help");
-    expect([help.code, help.stdout]).toEqual([0, expect.stringContaining("usage: tokens create")]);
+    expect([help.code, help.stdout]).toEqual([0, expect.stringContaining("usage: tokens <command>")]);
+    expect(help.stdout).toContain("Exit codes:");
+    for (const [args, usage] of [
+      [["create", "--help"], "usage: tokens create --owner OWNER"],
+      [["list", "-h"], "usage: tokens list [--owner OWNER]"],
+      [["revoke", "--help"], "usage: tokens revoke TOKEN_ID"],
+      [["help", "revoke"], "usage: tokens revoke TOKEN_ID"],
+    ] as const) {
+      const answer = await tokens(...args);
+      expect([answer.code, answer.stdout, answer.stderr], args.join(" ")).toEqual([
+        0,
+        expect.stringContaining(usage),
+        "",
+      ]);
+    }
+    const foreign = await tokens("revoke", "--owner", "zoe");
+    expect(foreign.code).toBe(2);
+    expect(foreign.stderr).toContain("revoke does not take --owner");
     const unknown = await tokens("list", "--bogus");
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Unknown option '--bogus'");
     expect(unknown.stderr).not.toContain("    at ");
+  });
+
+  it("prints one JSON document with --json", async () => {
+    const created = await tokens("create", "--owner", "json-owner", "--label", "ci", "--json");
+    expect(created.code).toBe(0);
+    interface TokenJson {
+      id: string;
+      ownerId: string;
+      label: string;
+      createdAt: string;
+      revokedAt: string | null;
+      secret?: string;
+    }
+    const { secret, ...token } = JSON.parse(created.stdout) as TokenJson;
+    expect(secret).toMatch(/^lrt_/);
+    expect(token.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(token).toMatchObject({ ownerId: "json-owner", label: "ci", revokedAt: null });
+    expect(Date.parse(token.createdAt)).toBeGreaterThan(0);
+
+    // The listing: the same token, without its secret.
+    const listed = await tokens("list", "--owner", "json-owner", "--json");
+    expect(JSON.parse(listed.stdout)).toEqual([token]);
+
+    const revoked = await tokens("revoke", token.id, "--json");
+    expect(JSON.parse(revoked.stdout)).toEqual({ id: token.id, revoked: true });
+    const [after] = JSON.parse((await tokens("list", "--owner", "json-owner", "--json")).stdout) as TokenJson[];
+    expect(Date.parse(after!.revokedAt!)).toBeGreaterThan(0);
+
+    // Errors stay on stderr, one line, and stdout stays empty.
+    const missing = await tokens("revoke", token.id, "--json");
+    expect([missing.code, missing.stdout, missing.stderr]).toEqual([4, "", `tokens: no active token ${token.id}\n`]);
+  });
+
+  it("says in one line when the database cannot be reached", async () => {
+    const down = await runTs("src/cli/tokens.ts", ["list"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/none" })
+      .done;
+    expect(down.code).toBe(4);
+    expect(down.stderr).toMatch(/^tokens: cannot reach the database \(.*\); check DATABASE_URL\n$/);
+    const badSetting = await runTs("src/cli/tokens.ts", ["list"], { DATABASE_URL: "mysql://x" }).done;
+    expect(badSetting.code).toBe(4);
+    expect(badSetting.stderr).toContain("DATABASE_URL: must be a postgres:// or postgresql:// URL");
+    expect(badSetting.stderr).not.toContain("    at ");
   });
 
   it("db:migrate answers --help and refuses arguments without applying anything", async () => {

@@ -1,4 +1,5 @@
 import type { Run, RunEvent } from "@live-runs/client";
+import { CANONICAL_PLAN } from "../shared/canonical-plan";
 
 /** What an event is about: its node (and attempt, when retried), function, outcome or resume. */
 function detailOf(event: RunEvent): string {
@@ -61,3 +62,22 @@ export function formatRunRow(run: Run): string {
 }
 
 export const RUN_TABLE_HEADER = `${"id".padEnd(36)}  ${"status".padEnd(9)}  ${"events".padStart(6)}  ${"created".padEnd(19)}  ${"finished".padEnd(19)}  app path`;
+
+/** `runs get`: one field a line, the plan's input and output as JSON. */
+export function formatRunDetails(run: Run): string {
+  const fields: [string, unknown][] = [
+    ["id", run.id],
+    ["status", run.status],
+    ["plan", run.plan],
+    ["input", run.plan === CANONICAL_PLAN ? { appPath: run.appPath, stepDelayMs: run.stepDelayMs } : run.input],
+    ["attempt", run.attempt],
+    ["events", run.lastSeq],
+    ["created", run.createdAt],
+    ["started", run.startedAt ?? "-"],
+    ["finished", run.finishedAt ?? "-"],
+    ["output", run.output ?? "-"],
+  ];
+  return fields
+    .map(([name, value]) => `${`${name}:`.padEnd(10)}${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join("\n");
+}

@@ -1,10 +1,12 @@
 import { mkdirSync } from "node:fs";
+import { basename } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { Logger } from "pino";
+import { lockEmbeddedDatabase } from "./embedded-lock";
 import { SupervisedListener } from "./pg-listener";
 import { connectionOptions } from "./postgres-options";
 import * as schema from "./schema";
@@ -12,7 +14,13 @@ import * as schema from "./schema";
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type DatabaseOptions =
-  { kind: "postgres"; url: string; poolMax: number; listenerCheckMs?: number } | { kind: "pglite"; dataDir: string };
+  | { kind: "postgres"; url: string; poolMax: number; listenerCheckMs?: number }
+  | {
+      kind: "pglite";
+      dataDir: string;
+      /** What the directory's lock names as its holder ("server", "tokens", …); by default the entry script. */
+      holder?: string;
+    };
 
 interface DatabaseBase {
   readonly db: Db;
@@ -29,7 +37,7 @@ export type Database =
   | (DatabaseBase & { readonly kind: "pglite"; readonly client: PGlite });
 
 export function openDatabase(options: DatabaseOptions, log?: Logger): Database {
-  return options.kind === "postgres" ? openPostgres(options, log) : openPglite(options.dataDir);
+  return options.kind === "postgres" ? openPostgres(options, log) : openPglite(options);
 }
 
 function openPostgres(options: Extract<DatabaseOptions, { kind: "postgres" }>, log?: Logger): Database {
@@ -51,9 +59,14 @@ function openPostgres(options: Extract<DatabaseOptions, { kind: "postgres" }>, l
   };
 }
 
-function openPglite(dataDir: string): Database {
-  // "memory://" keeps everything in memory (tests); anything else is a directory on disk.
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+function openPglite({ dataDir, holder }: Extract<DatabaseOptions, { kind: "pglite" }>): Database {
+  // "memory://" keeps everything in memory (tests); anything else is a directory on disk, which
+  // one process at a time may open (embedded-lock.ts): this throws EmbeddedDatabaseBusy otherwise.
+  let unlock = () => {};
+  if (!dataDir.startsWith("memory://")) {
+    mkdirSync(dataDir, { recursive: true });
+    unlock = lockEmbeddedDatabase(dataDir, holder ?? basename(process.argv[1] ?? "node"));
+  }
   const client = new PGlite(dataDir);
   return {
     kind: "pglite",
@@ -65,7 +78,13 @@ function openPglite(dataDir: string): Database {
       onReady?.();
       return () => unlisten();
     },
-    close: once(() => client.close()),
+    close: once(async () => {
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
+    }),
   };
 }
 
@@ -75,12 +94,16 @@ function once(close: () => Promise<void>): () => Promise<void> {
   return () => (closing ??= close());
 }
 
-export function databaseOptionsFromEnv(env: {
-  DATABASE_URL?: string | undefined;
-  DATABASE_POOL_MAX: number;
-  PGLITE_DATA_DIR: string;
-  LISTENER_CHECK_MS: number;
-}): DatabaseOptions {
+/** `holder` names the process in the embedded database's lock (see embedded-lock.ts). */
+export function databaseOptionsFromEnv(
+  env: {
+    DATABASE_URL?: string | undefined;
+    DATABASE_POOL_MAX: number;
+    PGLITE_DATA_DIR: string;
+    LISTENER_CHECK_MS: number;
+  },
+  holder?: string,
+): DatabaseOptions {
   return env.DATABASE_URL
     ? {
         kind: "postgres",
@@ -88,5 +111,5 @@ export function databaseOptionsFromEnv(env: {
         poolMax: env.DATABASE_POOL_MAX,
         listenerCheckMs: env.LISTENER_CHECK_MS,
       }
-    : { kind: "pglite", dataDir: env.PGLITE_DATA_DIR };
+    : { kind: "pglite", dataDir: env.PGLITE_DATA_DIR, ...(holder ? { holder } : {}) };
 }

@@ -1,6 +1,8 @@
-import { databaseOptionsFromEnv, openDatabase } from "../db/client";
+import { databaseOptionsFromEnv, openDatabase, type Database } from "../db/client";
+import { EmbeddedDatabaseBusy, staleHint } from "../db/embedded-lock";
 import { parseEnv, serverOptionsFromEnv, type Env } from "../env";
-import { createLogger } from "./log";
+import { createDevTokenIfNone, devTokenNotice } from "./dev-token";
+import { createLogger, type Logger } from "./log";
 import { startServer, type ServerOptions } from "./server";
 
 /**
@@ -17,7 +19,7 @@ export async function serveFromEnv(adjust: (options: ServerOptions) => ServerOpt
     process.exit(1);
   }
   const log = createLogger({ level: env.LOG_LEVEL, pretty: env.NODE_ENV === "development" });
-  const database = openDatabase(databaseOptionsFromEnv(env), log);
+  const database = openOwnDatabase(env, log);
   const server = await startServer(adjust({ ...serverOptionsFromEnv(env), database, log }));
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
@@ -32,5 +34,27 @@ export async function serveFromEnv(adjust: (options: ServerOptions) => ServerOpt
         },
       );
     });
+  }
+  if (env.NODE_ENV === "development") {
+    // After the signal handlers, so a stop meanwhile still shuts down cleanly; never fatal.
+    const secret = await createDevTokenIfNone(database.db).catch((error: unknown) => {
+      log.warn({ err: error }, "could not create a dev token");
+      return null;
+    });
+    if (secret) process.stdout.write(`${devTokenNotice(secret, server.url)}\n`);
+  }
+}
+
+/** The server's database; on embedded PGlite, refused (exit 1, one line) while another process holds it. */
+function openOwnDatabase(env: Env, log: Logger): Database {
+  try {
+    return openDatabase(databaseOptionsFromEnv(env, "server"), log);
+  } catch (error) {
+    if (!(error instanceof EmbeddedDatabaseBusy)) throw error;
+    process.stderr.write(
+      `cannot start: ${error.message}: stop it first, give this server another PGLITE_DATA_DIR, ` +
+        `or set DATABASE_URL to run several servers on one Postgres ${staleHint(error)}\n`,
+    );
+    process.exit(1);
   }
 }

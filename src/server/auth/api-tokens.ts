@@ -56,6 +56,12 @@ export async function revokeApiToken(db: Db, tokenId: string): Promise<boolean> 
   return revoked.length > 0;
 }
 
+/** True when at least one token, of any owner, is not revoked. */
+export async function hasLiveApiToken(db: Db): Promise<boolean> {
+  const [row] = await db.select({ id: apiTokens.id }).from(apiTokens).where(isNull(apiTokens.revokedAt)).limit(1);
+  return row !== undefined;
+}
+
 export async function listApiTokens(db: Db, ownerId?: string): Promise<ApiToken[]> {
   const rows = await db
     .select()
