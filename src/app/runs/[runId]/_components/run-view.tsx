@@ -8,7 +8,8 @@ import { findPlan, usePlans } from "../../../_lib/use-plans";
 import { isMissingRun } from "../../../_trpc/errors";
 import { useTRPC } from "../../../_trpc/react";
 import type { Run, RunEvent } from "../../../_trpc/types";
-import { atTail } from "../_lib/event-window";
+import { atTail, hasOlder } from "../_lib/event-window";
+import { isFiltering, useFilteredEvents, type EventFilter } from "../_lib/use-filtered-events";
 import { currentStatus } from "../_lib/run-status";
 import { stepsOverview } from "../_lib/step-overview";
 import { buildTimeline } from "../_lib/timeline-model";
@@ -22,6 +23,12 @@ import { RunNotFound } from "./run-not-found";
 import { seqsAbout } from "../_lib/screen-graph";
 import { ScreenGraphView } from "./screen-graph";
 import { Timeline } from "./timeline";
+import { TimelineFilter } from "./timeline-filter";
+
+const noop = () => {};
+/** "4 matches", or "4 matches so far" while more of the run remains to be searched. */
+const matchesLabel = (count: number, more: boolean) =>
+  `${count} ${count === 1 ? "match" : "matches"}${more ? " so far" : ""}`;
 
 const epochMs = (iso: string | null) => (iso ? Date.parse(iso) : null);
 
@@ -43,6 +50,9 @@ export function RunView({ runId, focusSeq }: { runId: string; focusSeq: number |
   const { window, connection, retry } = timeline;
   const events = window.events;
   const [selectedScreen, setSelectedScreen] = useState<string | null>(null);
+  const [filter, setFilter] = useState<EventFilter>({ type: null, text: "" });
+  const filtering = isFiltering(filter);
+  const filtered = useFilteredEvents(runId, filtering ? filter : null);
 
   // The timeline saw the run finish before the fetched run did: re-read it for its stored times.
   const staleRun = runQuery.data !== undefined && isActive(runQuery.data.status) && window.finish !== null;
@@ -112,21 +122,40 @@ export function RunView({ runId, focusSeq }: { runId: string; focusSeq: number |
         />
       ) : (
         <Timeline
-          source={{
-            events,
-            latestSeq: window.latestSeq,
-            atTail: atTail(window),
-            loading: timeline.loading,
-            loadOlder: timeline.loadOlder,
-            loadNewer: timeline.loadNewer,
-            loadTail: timeline.loadTail,
-            readingNewest: timeline.readingNewest,
-          }}
+          listKey={filtering ? "filtered" : "all"}
+          source={
+            filtering
+              ? {
+                  events: filtered.events,
+                  flat: true,
+                  hasOlder: filtered.hasMore,
+                  latestSeq: window.latestSeq,
+                  atTail: true,
+                  loading: filtered.loading ? "older" : null,
+                  loadOlder: filtered.loadOlder,
+                  loadNewer: noop,
+                  loadTail: noop,
+                  readingNewest: timeline.readingNewest,
+                }
+              : {
+                  events,
+                  hasOlder: hasOlder(window),
+                  latestSeq: window.latestSeq,
+                  atTail: atTail(window),
+                  loading: timeline.loading,
+                  loadOlder: timeline.loadOlder,
+                  loadNewer: timeline.loadNewer,
+                  loadTail: timeline.loadTail,
+                  readingNewest: timeline.readingNewest,
+                }
+          }
+          toolbar={<TimelineFilter onChange={setFilter} />}
+          countLabel={filtering ? matchesLabel(filtered.events.length, filtered.hasMore) : undefined}
           summaries={timeline.steps}
           planSteps={plan?.steps}
           status={status}
           highlighted={highlighted}
-          focusSeq={focusSeq}
+          focusSeq={filtering ? null : focusSeq}
         />
       )}
       <RawEvents runId={runId} events={events} />

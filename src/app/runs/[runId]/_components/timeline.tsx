@@ -11,8 +11,12 @@ import { TimelineEventRow } from "./timeline-event";
 import { TimelineStep } from "./timeline-step";
 
 export interface TimelineSource {
-  /** A gap-free part of the run's events. */
+  /** A gap-free part of the run's events, or (flat) the matches of a filter. */
   events: readonly RunEvent[];
+  /** Each event as a row of its own, without steps: for a filter's matches. */
+  flat?: boolean;
+  /** There are earlier events (or matches) to read. */
+  hasOlder: boolean;
   /** The newest seq known: the run's event count so far. */
   latestSeq: number;
   atTail: boolean;
@@ -37,6 +41,26 @@ interface TimelineProps {
   toolbar?: ReactNode;
   /** What the list shows, for the heading: "13 events", "4 matches". */
   countLabel?: string;
+  /** A new key starts the list afresh (scroll, heights, opened steps): another source. */
+  listKey: string;
+}
+
+/** The run's events as a windowed list: only rows in view (and a screen around) are in the page. */
+export function Timeline({ toolbar, countLabel, listKey, ...list }: TimelineProps) {
+  return (
+    <section className="card" aria-labelledby="timeline-heading">
+      <div className={styles.heading}>
+        <h2 id="timeline-heading" className="card-title">
+          Timeline
+        </h2>
+        <span className="muted" data-testid="timeline-count">
+          {countLabel ?? formatCount(list.source.latestSeq, "event")}
+        </span>
+      </div>
+      {toolbar}
+      <TimelineList key={listKey} {...list} />
+    </section>
+  );
 }
 
 const NONE: ReadonlySet<number> = new Set();
@@ -46,17 +70,14 @@ const OVERSCAN_PX = 800;
 /** Pages are read when the reader comes this close to either end of what is held. */
 const LOAD_AHEAD_PX = 600;
 
-/** The run's events as a windowed list: only rows in view (and a screen around) are in the page. */
-export function Timeline({
+function TimelineList({
   source,
   summaries,
   planSteps,
   status,
   highlighted = NONE,
   focusSeq,
-  toolbar,
-  countLabel,
-}: TimelineProps) {
+}: Omit<TimelineProps, "toolbar" | "countLabel" | "listKey">) {
   const [toggled, setToggled] = useState<ReadonlyMap<string, boolean>>(new Map());
   const atStart = (source.events[0]?.seq ?? 1) === 1;
   const rows = useMemo(
@@ -69,8 +90,9 @@ export function Timeline({
         planSteps,
         toggled,
         revealSeq: focusSeq,
+        flat: source.flat ?? false,
       }),
-    [source.events, source.atTail, atStart, summaries, planSteps, toggled, focusSeq],
+    [source.events, source.atTail, source.flat, atStart, summaries, planSteps, toggled, focusSeq],
   );
   const keys = useMemo(() => rows.map((row) => row.key), [rows]);
   const list = useWindowedList({
@@ -105,9 +127,7 @@ export function Timeline({
   const first = source.events[0]?.seq ?? null;
   const last = source.events.at(-1)?.seq ?? null;
   return (
-    <section
-      className="card"
-      aria-labelledby="timeline-heading"
+    <div
       data-testid="timeline"
       data-oldest-seq={first ?? undefined}
       data-newest-seq={last ?? undefined}
@@ -115,16 +135,7 @@ export function Timeline({
       data-following={list.following && source.atTail}
       data-loading={source.loading ?? undefined}
     >
-      <div className={styles.heading}>
-        <h2 id="timeline-heading" className="card-title">
-          Timeline
-        </h2>
-        <span className="muted" data-testid="timeline-count">
-          {countLabel ?? formatCount(source.latestSeq, "event")}
-        </span>
-      </div>
-      {toolbar}
-      {first !== null && first > 1 ? (
+      {source.hasOlder ? (
         <p className={styles.edge}>
           <button
             type="button"
@@ -133,7 +144,7 @@ export function Timeline({
             disabled={source.loading !== null}
             data-testid="timeline-load-older"
           >
-            {source.loading === "older" ? "Loading older events…" : `Older events (before #${first})`}
+            {source.loading === "older" ? "Loading older events…" : `Older events (before #${first ?? "…"})`}
           </button>
         </p>
       ) : null}
@@ -169,7 +180,7 @@ export function Timeline({
           </button>
         </p>
       ) : null}
-    </section>
+    </div>
   );
 }
 
@@ -193,8 +204,7 @@ function useLoadNearEnds(
   following: boolean,
 ) {
   const firstAtLastLoad = useRef<string | undefined>(undefined);
-  const { loading, loadOlder, loadNewer, atTail } = source;
-  const first = source.events[0]?.seq ?? 1;
+  const { loading, loadOlder, loadNewer, atTail, hasOlder } = source;
   useEffect(() => {
     const viewport = viewportRef.current;
     if (loading !== null || !viewport) return;
@@ -202,14 +212,14 @@ function useLoadNearEnds(
     const above = viewport.scrollTop;
     const below = viewport.scrollHeight - viewport.scrollTop - viewport.clientHeight;
     // Following the tail, the reader is at the bottom: older pages wait until they scroll up.
-    if (first > 1 && !following && above < LOAD_AHEAD_PX && firstAtLastLoad.current !== firstKey) {
+    if (hasOlder && !following && above < LOAD_AHEAD_PX && firstAtLastLoad.current !== firstKey) {
       firstAtLastLoad.current = firstKey;
       loadOlder();
     } else if (!atTail && below < LOAD_AHEAD_PX) loadNewer();
-  }, [viewportRef, loading, first, scrolled, firstKey, following, atTail, loadOlder, loadNewer]);
+  }, [viewportRef, loading, hasOlder, scrolled, firstKey, following, atTail, loadOlder, loadNewer]);
 }
 
-/** Brings the deep-linked event into view once it is among the rows. */
+/** Brings the deep-linked event into view, in the list and in the page, once it is among the rows. */
 function useScrollToFocus(focusSeq: number | null, keys: readonly string[], scrollToKey: (key: string) => void) {
   const done = useRef(false);
   useEffect(() => {
@@ -218,5 +228,7 @@ function useScrollToFocus(focusSeq: number | null, keys: readonly string[], scro
     if (!keys.includes(key)) return;
     done.current = true;
     scrollToKey(key);
+    // Once the list has placed it (next frame), the page scrolls to it too: the list may be below the fold.
+    requestAnimationFrame(() => document.querySelector(`[data-row-key="${key}"]`)?.scrollIntoView({ block: "center" }));
   }, [focusSeq, keys, scrollToKey]);
 }

@@ -41,6 +41,8 @@ interface RowsInput {
   toggled: ReadonlyMap<string, boolean>;
   /** A seq to show: its step opens whatever its size. */
   revealSeq?: number | null;
+  /** Every event a row of its own, without steps (a filter's matches, far apart in the run). */
+  flat?: boolean;
 }
 
 /**
@@ -67,6 +69,13 @@ function continuingStep(input: RowsInput): { name: string; startedAt: number | n
  */
 export function timelineRows(input: RowsInput): TimelineRow[] {
   const { events, atTail, summaries, toggled } = input;
+  if (input.flat)
+    return events.map((event, index) => ({
+      kind: "event",
+      key: `e${event.seq}`,
+      entry: { event, sincePrevious: index > 0 ? event.ts - events[index - 1]!.ts : null },
+      step: null,
+    }));
   // Steps not started yet are listed only at the tail: elsewhere they may well have run.
   const notStarted = summaries
     ? summaries.filter((step) => step.status === "pending" || step.status === "skipped").map((step) => step.name)
