@@ -10,6 +10,7 @@ import { useTRPC } from "../../../_trpc/react";
 import type { Run, RunEvent } from "../../../_trpc/types";
 import { atTail, hasOlder } from "../_lib/event-window";
 import { isFiltering, useFilteredEvents, type EventFilter } from "../_lib/use-filtered-events";
+import { useReplay } from "../_lib/use-replay";
 import { currentStatus } from "../_lib/run-status";
 import { stepsOverview } from "../_lib/step-overview";
 import { buildTimeline } from "../_lib/timeline-model";
@@ -23,6 +24,7 @@ import { RunNotFound } from "./run-not-found";
 import { seqsAbout } from "../_lib/screen-graph";
 import { ScreenGraphView } from "./screen-graph";
 import { Timeline } from "./timeline";
+import { ReplayControls } from "./replay-controls";
 import { TimelineFilter } from "./timeline-filter";
 
 const noop = () => {};
@@ -53,6 +55,8 @@ export function RunView({ runId, focusSeq }: { runId: string; focusSeq: number |
   const [filter, setFilter] = useState<EventFilter>({ type: null, text: "" });
   const filtering = isFiltering(filter);
   const filtered = useFilteredEvents(runId, filtering ? filter : null);
+  const [replaying, setReplaying] = useState(false);
+  const replay = useReplay(runId, window.latestSeq);
 
   // The timeline saw the run finish before the fetched run did: re-read it for its stored times.
   const staleRun = runQuery.data !== undefined && isActive(runQuery.data.status) && window.finish !== null;
@@ -122,40 +126,91 @@ export function RunView({ runId, focusSeq }: { runId: string; focusSeq: number |
         />
       ) : (
         <Timeline
-          listKey={filtering ? "filtered" : "all"}
+          listKey={replaying ? "replay" : filtering ? "filtered" : "all"}
           source={
-            filtering
+            replaying
               ? {
-                  events: filtered.events,
-                  flat: true,
-                  hasOlder: filtered.hasMore,
-                  latestSeq: window.latestSeq,
+                  events: replay.played,
+                  hasOlder: false,
+                  latestSeq: replay.position,
                   atTail: true,
-                  loading: filtered.loading ? "older" : null,
-                  loadOlder: filtered.loadOlder,
+                  loading: null,
+                  loadOlder: noop,
                   loadNewer: noop,
                   loadTail: noop,
                   readingNewest: timeline.readingNewest,
                 }
-              : {
-                  events,
-                  hasOlder: hasOlder(window),
-                  latestSeq: window.latestSeq,
-                  atTail: atTail(window),
-                  loading: timeline.loading,
-                  loadOlder: timeline.loadOlder,
-                  loadNewer: timeline.loadNewer,
-                  loadTail: timeline.loadTail,
-                  readingNewest: timeline.readingNewest,
-                }
+              : filtering
+                ? {
+                    events: filtered.events,
+                    flat: true,
+                    hasOlder: filtered.hasMore,
+                    latestSeq: window.latestSeq,
+                    atTail: true,
+                    loading: filtered.loading ? "older" : null,
+                    loadOlder: filtered.loadOlder,
+                    loadNewer: noop,
+                    loadTail: noop,
+                    readingNewest: timeline.readingNewest,
+                  }
+                : {
+                    events,
+                    hasOlder: hasOlder(window),
+                    latestSeq: window.latestSeq,
+                    atTail: atTail(window),
+                    loading: timeline.loading,
+                    loadOlder: timeline.loadOlder,
+                    loadNewer: timeline.loadNewer,
+                    loadTail: timeline.loadTail,
+                    readingNewest: timeline.readingNewest,
+                  }
           }
-          toolbar={<TimelineFilter onChange={setFilter} />}
-          countLabel={filtering ? matchesLabel(filtered.events.length, filtered.hasMore) : undefined}
+          toolbar={
+            replaying ? (
+              <ReplayControls
+                lastSeq={window.latestSeq}
+                position={replay.position}
+                playing={replay.playing}
+                speed={replay.speed}
+                onPlay={replay.play}
+                onPause={replay.pause}
+                onSpeed={replay.setSpeed}
+                onSeek={(seq) => void replay.seek(seq)}
+                onExit={() => {
+                  replay.pause();
+                  setReplaying(false);
+                }}
+              />
+            ) : (
+              <>
+                <TimelineFilter onChange={setFilter} />
+                {isActive(status) ? null : (
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setReplaying(true);
+                      void replay.seek(0);
+                      replay.play();
+                    }}
+                  >
+                    Replay
+                  </button>
+                )}
+              </>
+            )
+          }
+          countLabel={
+            replaying
+              ? `Replay: ${replay.position} of ${window.latestSeq} events`
+              : filtering
+                ? matchesLabel(filtered.events.length, filtered.hasMore)
+                : undefined
+          }
           summaries={timeline.steps}
           planSteps={plan?.steps}
           status={status}
           highlighted={highlighted}
-          focusSeq={filtering ? null : focusSeq}
+          focusSeq={filtering || replaying ? null : focusSeq}
         />
       )}
       <RawEvents runId={runId} events={events} />
