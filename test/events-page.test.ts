@@ -74,6 +74,84 @@ describe("run.eventsPage", () => {
   });
 });
 
+describe("run.eventsPage with a filter", () => {
+  const page = (input: { afterSeq?: number; beforeSeq?: number; limit?: number; types?: string[]; text?: string }) =>
+    api.client().trpc.run.eventsPage.query({ runId: run.id, ...input });
+
+  it("keeps events of the given types and with the text in them (case-insensitive), from the tail", async () => {
+    const started = await page({ types: ["NodeStarted"] });
+    expect([seqs(started.events), started.hasMore, started.scannedTo]).toEqual([[2, 5, 7, 9, 11], false, 1]);
+    // The text is looked for in the type, name, fn, status, reason and data.
+    expect(seqs((await page({ text: "ENSUREdevice" })).events)).toEqual([2, 3, 4]);
+    expect(seqs((await page({ text: "succeeded" })).events)).toEqual([13]);
+    expect(seqs((await page({ types: ["DebugTrace", "RunStarted"], text: "check" })).events)).toEqual([3]);
+    expect(await page({ text: "no event says this" })).toEqual({ events: [], hasMore: false, scannedTo: 1 });
+  });
+
+  it("pages through the matches both ways, going on from scannedTo", async () => {
+    const tail = await page({ types: ["NodeFinished"], limit: 2 });
+    expect([seqs(tail.events), tail.hasMore, tail.scannedTo]).toEqual([[10, 12], true, 10]);
+    const before = await page({ types: ["NodeFinished"], limit: 2, beforeSeq: tail.scannedTo });
+    expect([seqs(before.events), before.hasMore, before.scannedTo]).toEqual([[6, 8], true, 6]);
+    const last = await page({ types: ["NodeFinished"], limit: 2, beforeSeq: before.scannedTo });
+    expect([seqs(last.events), last.hasMore]).toEqual([[4], false]);
+    const after = await page({ types: ["NodeFinished"], limit: 2, afterSeq: 0 });
+    expect([seqs(after.events), after.hasMore, after.scannedTo]).toEqual([[4, 6], true, 6]);
+    const end = await page({ types: ["NodeFinished"], limit: 10, afterSeq: 6 });
+    expect([seqs(end.events), end.hasMore, end.scannedTo]).toEqual([[8, 10, 12], false, 13]);
+    // Unfiltered pages are as before: no scannedTo.
+    expect(await page({ limit: 1 })).toEqual({ events: [all[12]], hasMore: true });
+  });
+
+  it("refuses empty, long or too many filter values", async () => {
+    const { trpc } = api.client();
+    for (const input of [
+      { types: [] },
+      { types: Array.from({ length: 21 }, (_, index) => `Type${index}`) },
+      { types: ["x".repeat(65)] },
+      { text: "" },
+      { text: "x".repeat(201) },
+    ])
+      expect(codeOf(await trpc.run.eventsPage.query({ runId: run.id, ...input }).catch((e: unknown) => e))).toBe(
+        "BAD_REQUEST",
+      );
+    const stranger = api.client({ token: await api.tokenFor("someone-else") }).trpc;
+    expect(codeOf(await stranger.run.eventsPage.query({ runId: run.id, text: "Node" }).catch((e: unknown) => e))).toBe(
+      "NOT_FOUND",
+    );
+  });
+
+  it.runIf(Boolean(process.env.TEST_DATABASE_URL))(
+    "scans a long run a bounded stretch per page, so a rare match takes several pages, none of them slow",
+    async () => {
+      const sql = postgres(database.url!, { max: 1, onnotice: () => {} });
+      try {
+        const runId = await insertLongRun(sql, TEST_OWNER, 20_000);
+        const { trpc } = api.client();
+        const pages: { events: RunEvent[]; hasMore: boolean; scannedTo?: number }[] = [];
+        let beforeSeq: number | undefined;
+        do {
+          const found = await trpc.run.eventsPage.query({ runId, types: ["RunStarted"], beforeSeq });
+          pages.push(found);
+          beforeSeq = found.scannedTo;
+        } while (pages.at(-1)!.hasMore);
+        // 5,000 events examined per page, from the tail back to seq 1.
+        expect(pages.map((found) => [seqs(found.events), found.scannedTo])).toEqual([
+          [[], 15_001],
+          [[], 10_001],
+          [[], 5_001],
+          [[1], 1],
+        ]);
+        const finished = await trpc.run.eventsPage.query({ runId, text: "succeeded", limit: 5 });
+        expect([seqs(finished.events), finished.hasMore]).toEqual([[20_000], true]);
+      } finally {
+        await sql.end();
+      }
+    },
+    60_000,
+  );
+});
+
 describe("run.steps", () => {
   it("summarises each step of the plan without its events: status, attempts, times, event count", async () => {
     const { trpc } = api.client();

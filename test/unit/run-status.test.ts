@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { currentStatus, finishEvent } from "../../src/app/runs/[runId]/_lib/run-status";
+import { currentStatus as statusOf, finishEvent } from "../../src/app/runs/[runId]/_lib/run-status";
+import type { RunEvent } from "../../src/server/events/types";
+import type { Run } from "../../src/server/runs/types";
 import { isActive, isTerminal, RUN_STATUSES, TERMINAL_STATUSES } from "../../src/shared/run-status";
 import { events, run, succeededRun } from "./support/runs";
+
+/** The status as of the newest of these events: its RunFinished, if any, and its seq. */
+const currentStatus = (fetched: Run, received: RunEvent[]) =>
+  statusOf(fetched, finishEvent(received) ?? null, received.at(-1)?.seq ?? 0);
 
 describe("isTerminal and isActive", () => {
   it("split the statuses: queued and running are active, the rest final", () => {

@@ -16,7 +16,7 @@ import { streamActivity } from "../delivery/activity";
 import { streamRunEvents } from "../delivery/stream";
 import { InvalidRequestError, ViewTokenNotFoundError } from "../errors";
 import { cancelRun } from "../runs/cancel";
-import { eventsPage } from "../runs/events-page";
+import { EVENTS_FILTER_LIMITS, eventsPage } from "../runs/events-page";
 import { summariseSteps } from "../runs/step-summary";
 import { describePlans, resolveStart, type StartInput } from "../runs/plans";
 import { rerun } from "../runs/rerun";
@@ -138,6 +138,13 @@ export const runRouter = createTRPCRouter({
           afterSeq: z.number().int().min(0).max(RUN_SEQ_MAX).optional(),
           beforeSeq: z.number().int().min(1).max(RUN_SEQ_MAX).optional(),
           limit: z.number().int().min(1).max(EVENTS_PAGE_LIMITS.maxLimit).default(EVENTS_PAGE_LIMITS.defaultLimit),
+          // Optional filter: events of any of these types, with this text in them (scanned a bounded stretch per page).
+          types: z
+            .array(z.string().min(1).max(EVENTS_FILTER_LIMITS.maxTypeLength))
+            .min(1)
+            .max(EVENTS_FILTER_LIMITS.maxTypes)
+            .optional(),
+          text: z.string().min(1).max(EVENTS_FILTER_LIMITS.maxTextLength).optional(),
         })
         .refine((page) => page.afterSeq === undefined || page.beforeSeq === undefined, {
           message: "give afterSeq or beforeSeq, not both",

@@ -1,12 +1,22 @@
 import type { Db } from "../../db/client";
-import { readEventsAfter, readEventsBefore } from "../events/read";
+import { readEventsAfter, readEventsBefore, scanEvents, type EventFilter } from "../events/read";
 import type { RunEvent } from "../events/types";
 import type { Run } from "./types";
 
-export interface PageRequest {
+export interface PageRequest extends EventFilter {
   afterSeq?: number | undefined;
   beforeSeq?: number | undefined;
   limit: number;
+}
+
+/** Bounds of a filtered page: types named, text length, and events examined per request. */
+export const EVENTS_FILTER_LIMITS = { maxTypes: 20, maxTypeLength: 64, maxTextLength: 200, scanEvents: 5_000 } as const;
+
+export interface EventsPage {
+  events: RunEvent[];
+  hasMore: boolean;
+  /** Filtered pages only: the last seq examined; the next page goes on from it (as afterSeq or beforeSeq). */
+  scannedTo?: number;
 }
 
 /**
@@ -14,16 +24,36 @@ export interface PageRequest {
  * later ones), the page before `beforeSeq`, or with neither the run's last `limit` events (both:
  * there are earlier ones). One more row than asked is read to tell.
  */
-export async function eventsPage(
-  db: Db,
-  run: Run,
-  page: PageRequest,
-): Promise<{ events: RunEvent[]; hasMore: boolean }> {
+export async function eventsPage(db: Db, run: Run, page: PageRequest): Promise<EventsPage> {
   const { limit } = page;
+  if (page.types?.length || page.text) return filteredPage(db, run, page);
   if (page.afterSeq !== undefined) {
     const events = await readEventsAfter(db, run.id, page.afterSeq, limit + 1);
     return { events: events.slice(0, limit), hasMore: events.length > limit };
   }
   const events = await readEventsBefore(db, run.id, page.beforeSeq ?? run.lastSeq + 1, limit + 1);
   return { events: events.slice(-limit), hasMore: events.length > limit };
+}
+
+/**
+ * A filtered page: the matches among the next EVENTS_FILTER_LIMITS.scanEvents events from the
+ * cursor (a run's matches may be far apart: a page may hold none and still have more after it).
+ * `hasMore`: the scan stopped before the run's end in that direction.
+ */
+async function filteredPage(db: Db, run: Run, page: PageRequest): Promise<EventsPage> {
+  const filter = { types: page.types, text: page.text };
+  const scan = EVENTS_FILTER_LIMITS.scanEvents;
+  const from: { afterSeq: number } | { beforeSeq: number } =
+    page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : { beforeSeq: page.beforeSeq ?? run.lastSeq + 1 };
+  const found = await scanEvents(db, run.id, from, filter, scan, page.limit + 1);
+  const ascending = "afterSeq" in from;
+  if (found.matches.length > page.limit) {
+    // More matches than asked within the scan: the next page starts after the last one returned.
+    const events = ascending ? found.matches.slice(0, page.limit) : found.matches.slice(-page.limit);
+    return { events, hasMore: true, scannedTo: (ascending ? events.at(-1) : events[0])!.seq };
+  }
+  const start = "afterSeq" in from ? from.afterSeq : from.beforeSeq;
+  const scannedTo = found.scanEnd ?? start;
+  const hasMore = found.scanned === scan && (ascending ? scannedTo < run.lastSeq : scannedTo > 1);
+  return { events: found.matches, hasMore, scannedTo };
 }

@@ -1,11 +1,20 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { RUN_SEQ_MAX } from "../../../shared/api";
 import { RunView } from "./_components/run-view";
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface RunPageProps {
   params: Promise<{ runId: string }>;
+  searchParams: Promise<{ seq?: string | string[] }>;
+}
+
+/** `?seq=N` opens the timeline around event N; anything else is ignored. */
+function seqParam(value: string | string[] | undefined): number | null {
+  if (typeof value !== "string" || !/^\d{1,10}$/.test(value)) return null;
+  const seq = Number(value);
+  return seq >= 1 && seq <= RUN_SEQ_MAX ? seq : null;
 }
 
 export async function generateMetadata({ params }: RunPageProps): Promise<Metadata> {
@@ -13,13 +22,14 @@ export async function generateMetadata({ params }: RunPageProps): Promise<Metada
   return { title: `Run ${runId.slice(0, 8)} · Live runs` };
 }
 
-export default async function RunPage({ params }: RunPageProps) {
+export default async function RunPage({ params, searchParams }: RunPageProps) {
   const { runId } = await params;
+  const focusSeq = seqParam((await searchParams).seq);
   // Not a run id at all: answer 404 here rather than asking the API.
   if (!uuidShape.test(runId)) notFound();
   return (
     <main className="page">
-      <RunView key={runId} runId={runId} />
+      <RunView key={`${runId}:${focusSeq ?? ""}`} runId={runId} focusSeq={focusSeq} />
     </main>
   );
 }

@@ -1,6 +1,6 @@
 import { formatDuration } from "../../../_lib/format";
 import type { RunEvent, RunStatus } from "../../../_trpc/types";
-import type { Timeline } from "../_lib/timeline-model";
+import type { StepsOverview } from "../_lib/step-overview";
 import styles from "./outcome.module.css";
 
 /** The reasons the server writes on RunFinished, in words, with the step the run ended in. */
@@ -24,7 +24,7 @@ const titles: Record<RunStatus, string> = {
 interface OutcomeProps {
   status: RunStatus;
   finish: RunEvent | undefined;
-  timeline: Timeline;
+  timeline: StepsOverview;
   durationMs: number | null;
 }
 

@@ -6,7 +6,7 @@ import { StatusBadge } from "../../../_components/status-badge";
 import { formatDuration, formatRunTime } from "../../../_lib/format";
 import type { ConnectionState } from "../../../_lib/use-connection-state";
 import type { PlanInfo, Run, RunStatus } from "../../../_trpc/types";
-import type { Timeline } from "../_lib/timeline-model";
+import type { StepsOverview } from "../_lib/step-overview";
 import { CancelButton } from "./cancel-button";
 import { Elapsed } from "./elapsed";
 import styles from "./run-header.module.css";
@@ -19,7 +19,7 @@ interface RunHeaderProps {
   status: RunStatus;
   startedAt: number | null;
   finishedAt: number | null;
-  timeline: Timeline;
+  steps: StepsOverview;
   connection: ConnectionState;
   onReconnect: () => void;
 }
@@ -30,7 +30,7 @@ export function RunHeader({
   status,
   startedAt,
   finishedAt,
-  timeline,
+  steps,
   connection,
   onReconnect,
 }: RunHeaderProps) {
@@ -85,7 +85,7 @@ export function RunHeader({
         )}
         <div>
           <dt>Connection</dt>
-          <dd className={styles.connection}>
+          <dd className={styles.connection} data-testid="run-connection" data-state={connection}>
             <ConnectionIndicator state={connection} />
             {connection === "offline" ? (
               <button type="button" className={styles.reconnect} onClick={onReconnect}>
@@ -95,7 +95,7 @@ export function RunHeader({
           </dd>
         </div>
       </dl>
-      <StepProgress timeline={timeline} status={status} />
+      <StepProgress timeline={steps} status={status} />
     </section>
   );
 }

@@ -1,14 +1,18 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { isActive } from "../../../../shared/run-status";
 import { RetryNotice } from "../../../_components/notice";
 import { findPlan, usePlans } from "../../../_lib/use-plans";
 import { isMissingRun } from "../../../_trpc/errors";
 import { useTRPC } from "../../../_trpc/react";
 import type { Run, RunEvent } from "../../../_trpc/types";
-import { currentStatus, finishEvent } from "../_lib/run-status";
+import { atTail, hasOlder } from "../_lib/event-window";
+import { isFiltering, useFilteredEvents, type EventFilter } from "../_lib/use-filtered-events";
+import { useReplay } from "../_lib/use-replay";
+import { currentStatus } from "../_lib/run-status";
+import { stepsOverview } from "../_lib/step-overview";
 import { buildTimeline } from "../_lib/timeline-model";
 import { useRunTimeline } from "../_lib/use-run-timeline";
 import { Outcome } from "./outcome";
@@ -20,32 +24,60 @@ import { RunNotFound } from "./run-not-found";
 import { seqsAbout } from "../_lib/screen-graph";
 import { ScreenGraphView } from "./screen-graph";
 import { Timeline } from "./timeline";
+import { ReplayControls } from "./replay-controls";
+import { TimelineFilter } from "./timeline-filter";
+
+const noop = () => {};
+/** "4 matches", or "4 matches so far" while more of the run remains to be searched. */
+const matchesLabel = (count: number, more: boolean) =>
+  `${count} ${count === 1 ? "match" : "matches"}${more ? " so far" : ""}`;
 
 const epochMs = (iso: string | null) => (iso ? Date.parse(iso) : null);
 
 /** Start and end of the run: the stored times, or the events' when the stored run is older than them. */
-function runSpan(run: Run, events: readonly RunEvent[]) {
-  const started = events.find((event) => event.type === "RunStarted");
+function runSpan(run: Run, first: RunEvent | undefined, finish: RunEvent | null) {
   return {
-    startedAt: epochMs(run.startedAt) ?? started?.ts ?? null,
-    finishedAt: epochMs(run.finishedAt) ?? finishEvent(events)?.ts ?? null,
+    startedAt: epochMs(run.startedAt) ?? (first?.type === "RunStarted" ? first.ts : null),
+    finishedAt: epochMs(run.finishedAt) ?? finish?.ts ?? null,
   };
 }
 
 /** A run's page: header, progress and outcome, the live timeline, and the raw events. */
-export function RunView({ runId }: { runId: string }) {
+export function RunView({ runId, focusSeq }: { runId: string; focusSeq: number | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const runQuery = useQuery(trpc.run.get.queryOptions({ runId }));
   const plans = usePlans();
-  const { events, connection, retry } = useRunTimeline(runId, runQuery.isSuccess);
+  const timeline = useRunTimeline(runId, runQuery.data, focusSeq);
+  const { window, connection, retry } = timeline;
+  const events = window.events;
   const [selectedScreen, setSelectedScreen] = useState<string | null>(null);
+  const [filter, setFilter] = useState<EventFilter>({ type: null, text: "" });
+  const filtering = isFiltering(filter);
+  const filtered = useFilteredEvents(runId, filtering ? filter : null);
+  const [replaying, setReplaying] = useState(false);
+  const replay = useReplay(runId, window.latestSeq);
 
   // The timeline saw the run finish before the fetched run did: re-read it for its stored times.
-  const staleRun = runQuery.data !== undefined && isActive(runQuery.data.status) && finishEvent(events) !== undefined;
+  const staleRun = runQuery.data !== undefined && isActive(runQuery.data.status) && window.finish !== null;
   useEffect(() => {
     if (staleRun) void queryClient.invalidateQueries({ queryKey: trpc.run.get.queryKey({ runId }) });
   }, [staleRun, queryClient, trpc, runId]);
+
+  const run = runQuery.data;
+  const plan = run ? findPlan(plans.data, run.plan) : undefined;
+  const whole = window.from === 1 && atTail(window);
+  // All of the run's events held: the steps from them, as they arrive; else from the step summary.
+  const overview = useMemo(
+    () =>
+      stepsOverview(whole ? buildTimeline(events, plan?.steps) : null, timeline.steps) ??
+      buildTimeline([], plan?.steps),
+    [whole, events, plan, timeline.steps],
+  );
+  const highlighted = useMemo(
+    () => (selectedScreen ? seqsAbout(events, selectedScreen) : undefined),
+    [events, selectedScreen],
+  );
 
   if (runQuery.isPending) return <RunLoading />;
   if (runQuery.isError) {
@@ -60,13 +92,10 @@ export function RunView({ runId }: { runId: string }) {
   }
 
   // The steps come from the run's plan; without it (unknown here, or run.plans failed) from the events.
-  if (plans.isPending) return <RunLoading />;
+  if (plans.isPending || !run) return <RunLoading />;
 
-  const run = runQuery.data;
-  const plan = findPlan(plans.data, run.plan);
-  const status = currentStatus(run, events);
-  const timeline = buildTimeline(events, plan?.steps);
-  const { startedAt, finishedAt } = runSpan(run, events);
+  const status = currentStatus(run, window.finish, window.latestSeq);
+  const { startedAt, finishedAt } = runSpan(run, window.from === 1 ? events[0] : undefined, window.finish);
   return (
     <>
       <RunHeader
@@ -75,26 +104,115 @@ export function RunView({ runId }: { runId: string }) {
         status={status}
         startedAt={startedAt}
         finishedAt={finishedAt}
-        timeline={timeline}
+        steps={overview}
         connection={connection}
         onReconnect={retry}
       />
       {isActive(status) ? null : (
         <Outcome
           status={status}
-          finish={finishEvent(events)}
-          timeline={timeline}
+          finish={window.finish ?? undefined}
+          timeline={overview}
           durationMs={startedAt !== null && finishedAt !== null ? finishedAt - startedAt : null}
         />
       )}
       <ScreenGraphView events={events} selected={selectedScreen} onSelect={setSelectedScreen} />
       {status === "succeeded" && run.output ? <RunOutput output={run.output} /> : null}
-      <Timeline
-        timeline={timeline}
-        eventCount={events.length}
-        status={status}
-        highlighted={selectedScreen ? seqsAbout(events, selectedScreen) : undefined}
-      />
+      {timeline.openError ? (
+        <RetryNotice
+          title="Couldn't load the timeline"
+          message={timeline.openError.message}
+          onRetry={timeline.reopen}
+        />
+      ) : (
+        <Timeline
+          listKey={replaying ? "replay" : filtering ? "filtered" : "all"}
+          source={
+            replaying
+              ? {
+                  events: replay.played,
+                  hasOlder: false,
+                  latestSeq: replay.position,
+                  atTail: true,
+                  loading: null,
+                  loadOlder: noop,
+                  loadNewer: noop,
+                  loadTail: noop,
+                  readingNewest: timeline.readingNewest,
+                }
+              : filtering
+                ? {
+                    events: filtered.events,
+                    flat: true,
+                    hasOlder: filtered.hasMore,
+                    latestSeq: window.latestSeq,
+                    atTail: true,
+                    loading: filtered.loading ? "older" : null,
+                    loadOlder: filtered.loadOlder,
+                    loadNewer: noop,
+                    loadTail: noop,
+                    readingNewest: timeline.readingNewest,
+                  }
+                : {
+                    events,
+                    hasOlder: hasOlder(window),
+                    latestSeq: window.latestSeq,
+                    atTail: atTail(window),
+                    loading: timeline.loading,
+                    loadOlder: timeline.loadOlder,
+                    loadNewer: timeline.loadNewer,
+                    loadTail: timeline.loadTail,
+                    readingNewest: timeline.readingNewest,
+                  }
+          }
+          toolbar={
+            replaying ? (
+              <ReplayControls
+                lastSeq={window.latestSeq}
+                position={replay.position}
+                playing={replay.playing}
+                speed={replay.speed}
+                onPlay={replay.play}
+                onPause={replay.pause}
+                onSpeed={replay.setSpeed}
+                onSeek={(seq) => void replay.seek(seq)}
+                onExit={() => {
+                  replay.pause();
+                  setReplaying(false);
+                }}
+              />
+            ) : (
+              <>
+                <TimelineFilter onChange={setFilter} />
+                {isActive(status) ? null : (
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setReplaying(true);
+                      void replay.seek(0);
+                      replay.play();
+                    }}
+                  >
+                    Replay
+                  </button>
+                )}
+              </>
+            )
+          }
+          countLabel={
+            replaying
+              ? `Replay: ${replay.position} of ${window.latestSeq} events`
+              : filtering
+                ? matchesLabel(filtered.events.length, filtered.hasMore)
+                : undefined
+          }
+          summaries={timeline.steps}
+          planSteps={plan?.steps}
+          status={status}
+          highlighted={highlighted}
+          focusSeq={filtering || replaying ? null : focusSeq}
+        />
+      )}
       <RawEvents runId={runId} events={events} />
     </>
   );

@@ -1,8 +1,11 @@
 import type { RunStatus } from "../../../_trpc/types";
-import type { Timeline } from "../_lib/timeline-model";
+import type { StepsOverview } from "../_lib/step-overview";
 import styles from "./step-progress.module.css";
 
-export function StepProgress({ timeline, status }: { timeline: Timeline; status: RunStatus }) {
+/** Past this many steps, one bar filled in proportion stands for them (a segment each would flood the page). */
+const MAX_SEGMENTS = 40;
+
+export function StepProgress({ timeline, status }: { timeline: StepsOverview; status: RunStatus }) {
   const { stepsDone, steps, currentStep } = timeline;
   const summary = `${stepsDone} of ${steps.length} steps done`;
   return (
@@ -21,9 +24,17 @@ export function StepProgress({ timeline, status }: { timeline: Timeline; status:
         className={styles.track}
         data-status={status}
       >
-        {steps.map((step) => (
-          <span key={step.name} className={styles.segment} data-state={step.state} />
-        ))}
+        {steps.length <= MAX_SEGMENTS ? (
+          steps.map((step) => <span key={step.name} className={styles.segment} data-state={step.state} />)
+        ) : (
+          <span className={styles.segment}>
+            <span
+              className={`${styles.segment} ${styles.filled}`}
+              data-state="done"
+              style={{ width: `${(100 * stepsDone) / steps.length}%` }}
+            />
+          </span>
+        )}
       </div>
     </div>
   );

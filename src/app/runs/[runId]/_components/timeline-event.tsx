@@ -1,3 +1,6 @@
+"use client";
+
+import { useState } from "react";
 import { formatDuration, formatEventTime } from "../../../_lib/format";
 import type { RunEvent } from "../../../_trpc/types";
 import { compactJson, eventDetail, retryAttempt } from "../_lib/event-labels";
@@ -26,17 +29,52 @@ function Detail({ event }: { event: RunEvent }) {
   );
 }
 
+/** The page's address opening the timeline at this event (`?seq=N`). */
+const linkTo = (seq: number) => `${window.location.origin}${window.location.pathname}?seq=${seq}`;
+
+function CopyLink({ seq }: { seq: number }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className={styles.copyLink}
+      aria-label={`Copy link to event ${seq}`}
+      data-testid="timeline-copy-link"
+      onClick={() =>
+        void navigator.clipboard.writeText(linkTo(seq)).then(
+          () => setCopied(true),
+          () => setCopied(false),
+        )
+      }
+    >
+      {copied ? "Copied" : "Link"}
+    </button>
+  );
+}
+
+interface TimelineEventRowProps {
+  entry: TimelineEvent;
+  highlighted?: boolean;
+  /** Within a step: drawn indented under its summary row. */
+  inStep?: boolean;
+  rowKey?: string;
+}
+
 /** One event: seq, type, what it is about, when, and how long after the previous one; then its data, if any. */
-export function TimelineEventRow({ entry, highlighted = false }: { entry: TimelineEvent; highlighted?: boolean }) {
+export function TimelineEventRow({ entry, highlighted = false, inStep = false, rowKey }: TimelineEventRowProps) {
   const { event, sincePrevious } = entry;
   return (
     <li
-      className={styles.event}
+      className={`${styles.event} ${inStep ? styles.inStep : styles.topLevel}`}
+      data-row-key={rowKey}
+      data-testid="timeline-row"
       data-seq={event.seq}
       data-type={event.type}
       data-highlighted={highlighted || undefined}
     >
-      <span className={styles.seq}>#{event.seq}</span>
+      <a className={styles.seq} href={`?seq=${event.seq}`} title="Open the timeline at this event">
+        #{event.seq}
+      </a>
       <span className={styles.type}>{event.type}</span>
       <Detail event={event} />
       <time className={styles.ts} dateTime={new Date(event.ts).toISOString()}>
@@ -46,6 +84,7 @@ export function TimelineEventRow({ entry, highlighted = false }: { entry: Timeli
         {sincePrevious === null ? "" : `+${formatDuration(sincePrevious)}`}
       </span>
       {event.data ? <EventData data={event.data} /> : null}
+      <CopyLink seq={event.seq} />
     </li>
   );
 }

@@ -41,13 +41,23 @@ function stepState(step: StepDraft, runEnded: boolean): StepState {
  * step took. `planSteps` are the steps of the run's plan (from run.plans); unknown, the steps are
  * the nodes seen in the events. A step started again (a retry, or the run resumed on another
  * instance) keeps its earlier events; a RunResumed during a step belongs to it. Other events stay
- * top-level, in order; RunFinished comes last.
+ * top-level, in order; RunFinished comes last. `continuing` names the step open before the first
+ * event, when the events are a later part of the run.
  */
-export function buildTimeline(events: readonly RunEvent[], planSteps: readonly string[] | undefined): Timeline {
+export function buildTimeline(
+  events: readonly RunEvent[],
+  planSteps: readonly string[] | undefined,
+  continuing?: { name: string; startedAt: number | null },
+): Timeline {
   const runEnded = events.at(-1)?.type === "RunFinished";
   const order: ({ kind: "event"; entry: TimelineEvent } | { kind: "step"; name: string })[] = [];
   const groups = new Map<string, StepDraft>();
   let open: StepDraft | null = null;
+  if (continuing) {
+    open = { name: continuing.name, events: [], startedAt: continuing.startedAt, finishedAt: null };
+    groups.set(continuing.name, open);
+    order.push({ kind: "step", name: continuing.name });
+  }
   let finish: TimelineEvent | null = null;
 
   for (const [index, event] of events.entries()) {
