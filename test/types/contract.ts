@@ -46,10 +46,15 @@ type Contract = RunsRouter<ServerRunEvent>["run"];
 type Server = ServerRouter["run"];
 expectTrue<Equal<keyof Contract, keyof Server>>();
 
+// Mutual assignability alone lets one side have an optional field the other lacks: the field names
+// (of every member of a union) are compared too.
+type SameFields<A, B> = Equal<KeysOfUnion<NonNullable<A>>, KeysOfUnion<NonNullable<B>>>;
 type SameProcedure<K extends keyof Contract & keyof Server> = [
   Equal<Contract[K]["_def"]["type"], Server[K]["_def"]["type"]>,
   Equivalent<inferProcedureInput<Contract[K]>, inferProcedureInput<Server[K]>>,
+  SameFields<inferProcedureInput<Contract[K]>, inferProcedureInput<Server[K]>>,
   Equivalent<inferProcedureOutput<Contract[K]>, inferProcedureOutput<Server[K]>>,
+  SameFields<inferProcedureOutput<Contract[K]>, inferProcedureOutput<Server[K]>>,
 ];
 type AllTrue<T extends boolean[]> = T extends true[] ? true : false;
 
@@ -63,6 +68,8 @@ expectTrue<AllTrue<SameProcedure<"steps">>>();
 expectTrue<AllTrue<SameProcedure<"eventsPage">>>();
 expectTrue<AllTrue<SameProcedure<"events">>>();
 expectTrue<AllTrue<SameProcedure<"activity">>>();
+expectTrue<AllTrue<SameProcedure<"createViewToken">>>();
+expectTrue<AllTrue<SameProcedure<"revokeViewToken">>>();
 
 // run.start's typed input: one shape per plan compiled into the server.
 expectTrue<Equivalent<RunStartInput, StartInput>>();

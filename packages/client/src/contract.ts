@@ -190,6 +190,10 @@ export interface EventsPageInput {
   beforeSeq?: number | undefined;
   /** 1–1000, default 200. */
   limit?: number | undefined;
+  /** Only events of these types (1–20 names). */
+  types?: string[] | undefined;
+  /** Only events whose type, name, fn, status, reason or data contain this (case-insensitive, ≤ 200). */
+  text?: string | undefined;
 }
 
 /** run.createViewToken: a token that reads only this run; ttlSeconds 60–86400, default 900. */
@@ -209,6 +213,11 @@ export interface EventsPage<Event = RunEvent> {
   events: Event[];
   /** More events after the page (with `afterSeq`), or before it (otherwise). */
   hasMore: boolean;
+  /**
+   * Filtered pages only: the seq the scan reached (a request examines at most 5,000 events), where
+   * the next page continues even when this one matched nothing.
+   */
+  scannedTo?: number | undefined;
 }
 
 export interface RunEventsInput {
