@@ -187,6 +187,29 @@ describe("running a plan", () => {
     expect(log.appended.at(-1)).toMatchObject({ output: { sum: 12 } });
   });
 
+  it("cancelled while the node's NodeStarted is being written, the node starts aborted and the run ends cancelled", async () => {
+    const held = heldNode("Held");
+    const log = memoryAppend();
+    const controller = new AbortController();
+    const done = runPlan({
+      plan: planOf([held.node, quick("Never")]),
+      input: {},
+      settings: { fetchAllowed: [] },
+      nodeTimeoutMs: 10_000,
+      signal: controller.signal,
+      // The cancel lands after the check before the node and before the node runs.
+      append: async (event) => {
+        const stored = await log.append(event);
+        if (event.type === "NodeStarted") controller.abort("user_cancelled");
+        return stored;
+      },
+    });
+    const ctx = await held.started;
+    expect(ctx.signal.aborted).toBe(true);
+    await done; // the held node never returns: without the abort this waits forever
+    expect(names(log.appended)).toEqual(["NodeStarted Held", "RunFinished cancelled"]);
+  });
+
   it("interrupted between nodes, the next node never starts", async () => {
     let interrupt: (reason: Interruption) => void = () => {};
     const last: PlanNode = { name: "Last", run: () => Promise.resolve(interrupt("user_cancelled")) };

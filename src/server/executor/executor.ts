@@ -144,7 +144,16 @@ export class RunExecutor {
     let lastSeq = run.lastSeq;
     const controller = new AbortController();
     log.info({ runId, plan: run.plan, attempt, resumed: run.resumed?.reason }, "run claimed");
-    const append: Append = async (event) => {
+    // One append at a time, in call order: each is guarded by the seq the previous one got, so a
+    // RunFinished written while an aborted node's trace is still in flight must wait for it (else
+    // its guard is stale, it is refused, and the run is left running with nobody writing it).
+    let previous: Promise<unknown> = Promise.resolve();
+    const append: Append = (event) => {
+      const appended = previous.then(() => appendInOrder(event));
+      previous = appended.catch(() => {});
+      return appended;
+    };
+    const appendInOrder: Append = async (event) => {
       const guard = { leaseOwner: instanceId, attempt, afterSeq: lastSeq };
       const appended = await appendThroughOutages(eventLog, runId, { ...event, source: "worker" }, guard, leaseMs);
       if (!appended) {

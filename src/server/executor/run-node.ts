@@ -61,6 +61,9 @@ export async function runNode(node: PlanNode, options: NodeRun): Promise<JsonObj
       once: true,
     });
   });
+  // An interruption that landed while NodeStarted was being written fired no event for this node:
+  // it starts aborted, else it would run to its end (a cancel heard again is no new abort).
+  if (options.signal.aborted) abortNode();
   try {
     // Called at once (a node that resolves before an interruption lands counts as finished); a
     // node that throws synchronously becomes a rejection like any other failure.
