@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatEvent, formatRunRow, NodeProgress, progressBar, RUN_TABLE_HEADER } from "../../src/cli/render";
 import { CANONICAL_STEPS } from "../../src/shared/canonical-plan";
-import { events, run } from "./support/client-runs";
+import { events, run } from "./support/runs";
 
 const at = Date.parse("2024-05-06T07:08:09.123Z");
 const steps = CANONICAL_STEPS.length;

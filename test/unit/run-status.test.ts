@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { currentStatus as statusOf, finishEvent } from "../../src/app/runs/[runId]/_lib/run-status";
-import type { RunEvent } from "../../src/server/events/types";
+import type { RunEvent } from "../../src/app/_trpc/types";
 import type { Run } from "../../src/server/runs/types";
 import { isActive, isTerminal, RUN_STATUSES, TERMINAL_STATUSES } from "../../src/shared/run-status";
 import { events, run, succeededRun } from "./support/runs";

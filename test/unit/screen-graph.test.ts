@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { layoutScreenGraph } from "../../src/app/runs/[runId]/_lib/graph-layout";
 import { screenGraphOf, seqsAbout } from "../../src/app/runs/[runId]/_lib/screen-graph";
-import type { RunEvent } from "../../src/server/events/types";
+import type { RunEvent } from "../../src/app/_trpc/types";
 
 let seq = 0;
 const trace = (fn: string, data: Record<string, unknown>): RunEvent => ({

@@ -1,7 +1,2 @@
-// Types only: pages never load server modules at runtime (see eslint.config.mjs).
-export type { AppRouter } from "../../server/routers/_app";
-export type { RunEvent } from "../../server/events/types";
-export type { Run } from "../../server/runs/types";
-export type { RunStatus } from "../../shared/run-status";
-export type { PlanInfo } from "../../server/runs/plans";
-export type { StartInput as RunStartInput } from "../../server/runs/plans";
+// Types only: the pages use the client package's contract, like any other app (see eslint.config.mjs).
+export type { AppRouter, Run, RunEvent, RunStatus, PlanInfo, RunStartInput } from "@live-runs/client";

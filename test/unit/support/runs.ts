@@ -1,20 +1,26 @@
 import type { Run, RunEvent } from "../../../src/app/_trpc/types";
+import type { RunEvent as FlatRunEvent } from "../../../src/server/events/types";
 import { CANONICAL_STEPS } from "../../../src/shared/canonical-plan";
 
 export const RUN_ID = "5f0c1c2e-8f3a-4c55-9d8e-2b7f1e0a9c41";
 
-type EventSpec = Pick<RunEvent, "type"> & Partial<RunEvent>;
+// Specs are written against the server's flat event shape; each names its type and that type's
+// fields, so each event is one member of the pages' RunEvent union.
+type EventSpec = Pick<FlatRunEvent, "type"> & Partial<FlatRunEvent>;
 
 /** Events of one run, numbered from seq 1 and 100 ms apart unless a spec says otherwise. */
 export function events(...specs: EventSpec[]): RunEvent[] {
-  return specs.map((spec, index) => ({
-    runId: RUN_ID,
-    seq: index + 1,
-    ts: 1_000 + index * 100,
-    v: 1,
-    source: "worker",
-    ...spec,
-  }));
+  return specs.map(
+    (spec, index) =>
+      ({
+        runId: RUN_ID,
+        seq: index + 1,
+        ts: 1_000 + index * 100,
+        v: 1,
+        source: "worker",
+        ...spec,
+      }) as RunEvent,
+  );
 }
 
 export const started = (name: string): EventSpec => ({ type: "NodeStarted", name });
