@@ -1,3 +1,4 @@
+import type { PlanInfo } from "@live-runs/client";
 import { z } from "zod";
 import { canonicalPlan } from "../../plans/canonical";
 import { DEFAULT_PLAN, type KnownPlan, type PlanRegistry } from "../../plans/registry";
@@ -5,14 +6,8 @@ import type { Plan } from "../../plans/types";
 import { RUN_START_DEFAULTS, RUN_START_LIMITS } from "../../shared/api";
 import { InvalidRequestError } from "../errors";
 
-/** A plan as run.plans describes it: its input as a JSON Schema. */
-export interface PlanInfo {
-  name: string;
-  title: string;
-  description: string;
-  steps: string[];
-  input: Record<string, unknown>;
-}
+/** A plan as run.plans describes it (its input as a JSON Schema): defined by the client package's contract. */
+export type { PlanInfo };
 
 export function describePlans(plans: PlanRegistry): PlanInfo[] {
   return plans.all.map((plan) => ({

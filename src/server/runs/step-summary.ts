@@ -4,22 +4,11 @@ import { queryRows } from "../../db/query";
 import type { PlanRegistry } from "../../plans/registry";
 import { isActive } from "../../shared/run-status";
 import type { Run } from "./types";
+import type { StepSummary } from "@live-runs/client";
 
-/**
- * One step of a run, summarised so a view needs none of its events: `pending` (not started yet),
- * `running`, `done`, `stopped` (started, and the run ended before it finished), `skipped` (the run
- * ended before it started). `attempt` counts its starts (retries and resumes); `eventCount` its
- * events, from its first start to the next step's.
- */
-export interface StepSummary {
-  name: string;
-  status: "pending" | "running" | "done" | "stopped" | "skipped";
-  attempt: number;
-  /** Epoch milliseconds of its first start, and of its NodeFinished. */
-  startedAt: number | null;
-  finishedAt: number | null;
-  eventCount: number;
-}
+// One step of a run, summarised so a view needs none of its events (pending, running, done,
+// stopped, skipped; its starts and its event count): defined by the client package's contract.
+export type { StepSummary };
 
 interface StepRow {
   name: string;
