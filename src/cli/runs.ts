@@ -1,5 +1,7 @@
 // The live runs command line: start, watch, read, cancel and list runs on a server.
 //   npm run runs -- <command> [options]      (see `npm run runs -- help`)
+// One file: a command each, sharing the client, the output helpers and the exit codes; parsing is
+// in command-line.ts and formatting in render.ts.
 import { TRPCClientError } from "@trpc/client";
 import { createRunsClient, type Run, type RunEvent, type RunsClient, type RunStartInput } from "@live-runs/client";
 import { CANONICAL_PLAN } from "../shared/canonical-plan";

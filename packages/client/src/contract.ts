@@ -2,6 +2,8 @@
 // out here so that a program type-checks against this package alone (no server sources, no
 // database types). The repository's type test (test/types/contract.ts) holds the server's router
 // to this contract, procedure by procedure, so the two cannot drift apart unnoticed.
+// One file on purpose: the whole API a client sees, read top to bottom (runs, events, inputs,
+// outputs, errors, the router), hence its length.
 import type {
   TRPC_ERROR_CODE_KEY,
   TRPC_ERROR_CODE_NUMBER,

@@ -4,7 +4,7 @@ import type { PlanRegistry } from "../../plans/registry";
 import type { EventLog } from "../events/event-log";
 import type { Logger } from "../log";
 import { WakeLoop } from "../wake-loop";
-import { appendThroughOutages } from "./append-through-outages";
+import { executionWriter } from "./execution-writer";
 import { claimQueuedRuns, handBackLeases, renewLeases, takeAbandonedRuns, type ClaimedRun } from "./leases";
 import { planInputOf } from "./plan-input";
 import { openResumedExecution, type Append } from "./resume";
@@ -140,34 +140,16 @@ export class RunExecutor {
   private execute(run: ClaimedRun): void {
     const { id: runId, tenant, attempt } = run;
     const { eventLog, instanceId, leaseMs, log } = this.options;
-    // This execution is the run's only writer while it holds the lease: it knows the next seq.
-    let lastSeq = run.lastSeq;
     const controller = new AbortController();
     log.info({ runId, plan: run.plan, attempt, resumed: run.resumed?.reason }, "run claimed");
-    // One append at a time, in call order: each is guarded by the seq the previous one got, so a
-    // RunFinished written while an aborted node's trace is still in flight must wait for it (else
-    // its guard is stale, it is refused, and the run is left running with nobody writing it).
-    let previous: Promise<unknown> = Promise.resolve();
-    const append: Append = (event) => {
-      const appended = previous.then(() => appendInOrder(event));
-      previous = appended.catch(() => {});
-      return appended;
-    };
-    const appendInOrder: Append = async (event) => {
-      const guard = { leaseOwner: instanceId, attempt, afterSeq: lastSeq };
-      const appended = await appendThroughOutages(eventLog, runId, { ...event, source: "worker" }, guard, leaseMs);
-      if (!appended) {
-        log.warn({ runId, attempt }, "run is no longer this execution's to write; stopping it");
-        controller.abort("lease_lost" satisfies Interruption);
-        return null;
-      }
-      lastSeq = appended.seq;
-      const fields = { runId, seq: appended.seq, type: appended.type };
-      if (appended.type === "RunFinished")
-        log.info({ ...fields, status: appended.status, reason: appended.reason }, "run finished");
-      else log.debug(fields, "event appended");
-      return appended;
-    };
+    const append = executionWriter({
+      run,
+      eventLog,
+      instanceId,
+      leaseMs,
+      log,
+      onLost: () => controller.abort("lease_lost" satisfies Interruption),
+    });
     const done = this.executeRun(run, controller.signal, append)
       // Unable to append for as long as the lease lasts: stop here; the lease expires and the run is resumed.
       .catch((error: unknown) => log.error({ err: error, runId }, "run execution stopped"))

@@ -1,3 +1,5 @@
+// The `run` router: every procedure's input schema and a call to the plain function that does the
+// work. One file so the public API reads in one place (README's API table follows it).
 import { tracked } from "@trpc/server";
 import { z } from "zod";
 import {

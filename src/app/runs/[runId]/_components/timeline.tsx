@@ -1,5 +1,10 @@
 "use client";
 
+// The run page's timeline: the windowed list of step and event rows, with its scroll behaviour
+// (follow the tail, keep the position when older pages load, jump to a deep-linked seq). One piece
+// because those three share the scroll container and its measurements; rows, windowing and the
+// event window live in _lib.
+
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode, type RefObject } from "react";
 import { formatCount } from "../../../_lib/format";
 import type { RunEvent, RunStatus } from "../../../_trpc/types";

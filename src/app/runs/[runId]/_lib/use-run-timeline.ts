@@ -1,3 +1,6 @@
+// A run's timeline as the page holds it: the tail page, the live subscription from its last seq,
+// older and newer pages on demand, the step summary and the resume cache. One hook because they
+// all read and move the one event window (event-window.ts holds its pure logic).
 import { skipToken, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
