@@ -41,11 +41,17 @@ export class DeadlineExceededError extends Error {
   }
 }
 
-/** `work`, or a DeadlineExceededError once `deadlineMs` passed without an answer. */
-export async function withinDeadline<T>(work: Promise<T>, deadlineMs: number): Promise<T> {
+/**
+ * `work`, or a DeadlineExceededError at `answerBy` (epoch ms): the deadline (`deadlineMs`, as the
+ * error reports it) starts when a request arrives, and every step of it answers by then.
+ */
+export async function beforeDeadline<T>(
+  work: Promise<T>,
+  { answerBy, deadlineMs }: { answerBy: number; deadlineMs: number },
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceededError(deadlineMs)), deadlineMs);
+    timer = setTimeout(() => reject(new DeadlineExceededError(deadlineMs)), Math.max(0, answerBy - Date.now()));
   });
   try {
     return await Promise.race([work, deadline]);

@@ -6,7 +6,7 @@ import type http from "node:http";
 import { TRPCError } from "@trpc/server";
 import { isDatabaseUnavailable } from "../../db/errors";
 import { credentialReaches } from "../auth/credentials";
-import { DeadlineExceededError, RunNotFoundError, withinDeadline } from "../errors";
+import { beforeDeadline, DeadlineExceededError, RunNotFoundError } from "../errors";
 import { readEventsAfter } from "../events/read";
 import { requireOwnedRun } from "../runs/queries";
 import type { InstanceServices } from "../services";
@@ -30,11 +30,12 @@ export async function sendEventsDownload(
   if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "method not allowed" });
   const { db } = services.database;
   try {
-    const caller = await identifyRequest(services, req);
+    const deadline = { answerBy: Date.now() + services.requestDeadlineMs, deadlineMs: services.requestDeadlineMs };
+    const caller = await identifyRequest(services, req, deadline);
     if (caller.ownerId === null) return sendJson(res, 401, { error: "sign in or send an API token" });
     // A view token downloads its own run's events (what run.eventsPage reads too), no other run's.
     if (!credentialReaches(caller.credential, runId)) return sendJson(res, 404, { error: "run not found" });
-    await withinDeadline(requireOwnedRun(db, runId, caller.ownerId), services.requestDeadlineMs);
+    await beforeDeadline(requireOwnedRun(db, runId, caller.ownerId), deadline);
   } catch (error) {
     if (error instanceof RunNotFoundError) return sendJson(res, 404, { error: "run not found" });
     if (unavailable(error)) return sendJson(res, 503, { error: "the database is unavailable; try again shortly" });

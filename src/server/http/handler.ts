@@ -29,12 +29,17 @@ import { setSecurityHeaders, usePagePolicy } from "./security-headers";
 export function createRequestHandler(services: InstanceServices, pages: Pages | null): http.RequestListener {
   const trpcHttp = createHTTPHandler({
     router: appRouter,
-    createContext: async ({ req }): Promise<Context> => ({
-      services,
-      connection: null,
-      caller: await identifyRequest(services, req),
-      clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
-    }),
+    createContext: async ({ req }): Promise<Context> => {
+      // The request's deadline starts now: the caller lookup and the calls share it.
+      const answerBy = Date.now() + services.requestDeadlineMs;
+      return {
+        services,
+        connection: null,
+        caller: await identifyRequest(services, req, { answerBy }),
+        clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
+        answerBy,
+      };
+    },
     basePath: `${TRPC_PATH}/`,
     // Over either limit tRPC answers before any call runs: 400 for the batch, 413 for the body.
     maxBatchSize: services.http.maxBatchSize,

@@ -51,7 +51,8 @@ export function createWebSocketEndpoint(
       services,
       connection: { socket: res as WebSocket, subscriptions: 0, callsInFlight: 0 },
       clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
-      caller: await identifyRequest(services, req, info.connectionParams?.token),
+      caller: await identifyRequest(services, req, { connectionToken: info.connectionParams?.token }),
+      answerBy: null,
     }),
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     // Each event is encoded once for all its subscribers; the frames are what JSON.stringify makes.

@@ -71,4 +71,9 @@ export interface Context {
   clientAddress: string;
   /** Null for HTTP requests. */
   connection: ConnectionState | null;
+  /**
+   * An HTTP request's deadline (epoch ms), set when it arrived: the caller lookup and every call of
+   * its batch answer by then. Null over a WebSocket, where each call gets the whole deadline.
+   */
+  answerBy: number | null;
 }

@@ -1,24 +1,31 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { identifyCaller, type Caller } from "../auth/owner";
 import type { Services } from "./context";
-import { withinDeadline } from "../errors";
+import { beforeDeadline } from "../errors";
 import { toTRPCError } from "./error-mapping";
 
 /**
  * Who is calling, for a tRPC context. Looking up a token needs the database: an outage is a 503
- * here too, not an internal error, and within the same deadline as the call itself (this runs
- * before the call's own deadline starts).
+ * here too, not an internal error. An HTTP request passes `answerBy`, the deadline it got when it
+ * arrived, which its calls then share; a WebSocket connection gets a deadline of its own.
  */
-export function identifyRequest(services: Services, req: IncomingMessage, connectionToken?: string): Promise<Caller> {
+export function identifyRequest(
+  services: Services,
+  req: IncomingMessage,
+  { connectionToken, answerBy }: { connectionToken?: string | undefined; answerBy?: number } = {},
+): Promise<Caller> {
   const lookup = identifyCaller(
     services.database.db,
     { sessions: services.auth.sessions, viewTokens: services.auth.credentials.viewTokens },
     credentialHeaders(services, req),
     connectionToken,
   );
-  return withinDeadline(lookup, services.requestDeadlineMs).catch((error: unknown) => {
-    throw toTRPCError(error);
-  });
+  const deadlineMs = services.requestDeadlineMs;
+  return beforeDeadline(lookup, { answerBy: answerBy ?? Date.now() + deadlineMs, deadlineMs }).catch(
+    (error: unknown) => {
+      throw toTRPCError(error);
+    },
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
 import { credentialReaches } from "../auth/credentials";
-import { LimitExceededError, OutOfScopeError, RunNotFoundError, withinDeadline } from "../errors";
+import { beforeDeadline, LimitExceededError, OutOfScopeError, RunNotFoundError } from "../errors";
 import { requireOwnedRun } from "../runs/queries";
 import type { Run } from "../runs/types";
 import { holdCallSlots } from "./connection-limits";
@@ -51,9 +51,11 @@ const domainErrorsAsTRPC = t.middleware(async ({ next }) => {
  * seconds instead. (What was queued may still run when the database returns; starts are made
  * safe to retry by their requestKey.)
  */
-const withinCallDeadline = t.middleware(({ ctx, type, next }) =>
-  type === "subscription" ? next() : withinDeadline(next(), ctx.services.requestDeadlineMs),
-);
+const withinCallDeadline = t.middleware(({ ctx, type, next }) => {
+  if (type === "subscription") return next();
+  const deadlineMs = ctx.services.requestDeadlineMs;
+  return beforeDeadline(next(), { answerBy: ctx.answerBy ?? Date.now() + deadlineMs, deadlineMs });
+});
 
 /**
  * Queries and mutations over a WebSocket hold in-flight slots (the socket's and its address's)
