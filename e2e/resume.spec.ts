@@ -6,7 +6,10 @@ import { saveScreenshot } from "./support/screenshots";
 import { runEventsRequests, type SubscriptionRequest } from "./support/trpc-frames";
 
 test("reloading mid-run shows the same timeline and continues live from the last event", async ({ page, api }) => {
-  const run = await api.run.start.mutate({ appPath: "/apps/reload", stepDelayMs: 700 });
+  // Steps long enough (6 × 2 s) that the run is still going when the reloaded page opens, even on
+  // a busy machine: a run that finished meanwhile is read, not subscribed to, and this is about
+  // resuming a live one.
+  const run = await api.run.start.mutate({ appPath: "/apps/reload", stepDelayMs: 2_000 });
   const requests: SubscriptionRequest[] = [];
   page.on("websocket", (socket) =>
     socket.on("framesent", ({ payload }) => requests.push(...runEventsRequests(payload))),
@@ -18,7 +21,7 @@ test("reloading mid-run shows the same timeline and continues live from the last
   expect(beforeReload).toEqual(oneTo(beforeReload.length));
 
   await page.reload();
-  await expect(outcome(page)).toContainText("Run succeeded");
+  await expect(outcome(page)).toContainText("Run succeeded", { timeout: 20_000 });
   await expectTimeline(page, oneTo(13));
 
   // The reloaded page asked only for what it had not rendered yet, and got the rest live.
