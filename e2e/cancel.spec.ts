@@ -16,7 +16,7 @@ const [firstStep] = CANONICAL_STEPS;
 
 test("cancelling mid-run ends it cancelled, with RunFinished the last event", async ({ page, api }) => {
   // Long steps, so the run is certainly still in its first step when the button is pressed.
-  const run = await api.run.start.mutate({ appPath: "/apps/cancel-me", stepDelayMs: 5_000 });
+  const run = await api.run.start.mutate({ appPath: "/apps/cancel-me", stepDelayMs: 20_000 });
   await page.goto(`/runs/${run.id}`);
   await waitForSeq(page, 3);
   await expect(connection(page)).toHaveText("Live");
