@@ -1,40 +1,22 @@
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/client";
-import { applyMigrations } from "../src/db/migrate";
+import { describe, expect, it } from "vitest";
 import { runs } from "../src/db/schema";
-import { EventLog } from "../src/server/events/event-log";
 import { claimQueuedRuns, handBackLeases, takeAbandonedRuns } from "../src/server/executor/leases";
-import { createTestDatabase, type TestDatabase } from "./support/test-database";
+import { useEventLogDatabase } from "./support/event-log-database";
 
 // The lease statements against a real database, with no executor around them: the fencing they
 // give is what keeps a stalled executor from writing into a run that went on elsewhere.
-let database: TestDatabase;
-let handle: Database;
-let log: EventLog;
-beforeAll(async () => {
-  database = await createTestDatabase();
-  handle = database.open();
-  await applyMigrations(handle);
-  log = new EventLog(handle.db, {
-    outbox: { wake() {} },
-    metrics: { eventAppended() {}, runFinished() {}, runResumed() {} },
-  });
-});
-afterAll(async () => {
-  await handle.close();
-  await database.drop();
-});
+const store = useEventLogDatabase();
 
 const LEASE = 60_000;
-const startRun = async () => (await log.start({ ownerId: "owner", appPath: "/", stepDelayMs: 0 }))!;
+const startRun = async () => (await store.log.start({ ownerId: "owner", appPath: "/", stepDelayMs: 0 }))!;
 const claim = (instanceId: string) =>
-  claimQueuedRuns(handle.db, { instanceId, leaseMs: LEASE }, 10, { slotsPerOwner: 10, held: new Map() });
+  claimQueuedRuns(store.db, { instanceId, leaseMs: LEASE }, 10, { slotsPerOwner: 10, held: new Map() });
 const takeAbandoned = (instanceId: string, executing: string[] = []) =>
-  takeAbandonedRuns(handle.db, { instanceId, leaseMs: LEASE }, 10, executing);
+  takeAbandonedRuns(store.db, { instanceId, leaseMs: LEASE }, 10, executing);
 /** As if the lease holder stalled past its lease. */
 const expireLease = (runId: string) =>
-  handle.db
+  store.db
     .update(runs)
     .set({ leaseExpiresAt: sql`now() - interval '1 second'` })
     .where(eq(runs.id, runId));
@@ -56,21 +38,21 @@ describe("leases", () => {
       resumed: { reason: "executor_lost", executorLosses: 1, cancelRequested: false },
     });
     const stale = { status: "running", leaseOwner: "instance-a", attempt: 1, afterSeq: 1 } as const;
-    expect(await log.append(run.id, nodeStarted, stale)).toBeNull();
+    expect(await store.log.append(run.id, nodeStarted, stale)).toBeNull();
 
     // Instance A takes the run back later (attempt 3): its first execution is still fenced out.
     await expireLease(run.id);
     const [retaken] = await takeAbandoned("instance-a");
     expect(retaken).toMatchObject({ attempt: 3, resumed: { executorLosses: 2 } });
-    expect(await log.append(run.id, nodeStarted, stale)).toBeNull();
-    expect(await log.append(run.id, nodeStarted, { ...stale, attempt: 3 })).toMatchObject({ seq: 2 });
+    expect(await store.log.append(run.id, nodeStarted, stale)).toBeNull();
+    expect(await store.log.append(run.id, nodeStarted, { ...stale, attempt: 3 })).toMatchObject({ seq: 2 });
   });
 
   it("a hand-back is taken at once and is not a loss; runs the taker is executing itself are left alone", async () => {
     const run = await startRun();
     await claim("instance-c");
-    expect(await handBackLeases(handle.db, "instance-c")).toEqual([run.id]);
-    expect(await handBackLeases(handle.db, "instance-c")).toEqual([]);
+    expect(await handBackLeases(store.db, "instance-c")).toEqual([run.id]);
+    expect(await handBackLeases(store.db, "instance-c")).toEqual([]);
 
     expect(await takeAbandoned("instance-d", [run.id])).toEqual([]);
     const [taken] = await takeAbandoned("instance-d");
@@ -86,7 +68,7 @@ describe("leases", () => {
   it("a run whose cancel was requested is taken with that request, so cancel wins over resume", async () => {
     const run = await startRun();
     await claim("instance-f");
-    await handle.db
+    await store.db
       .update(runs)
       .set({ cancelRequestedAt: sql`now()`, leaseExpiresAt: sql`now() - interval '1 second'` })
       .where(eq(runs.id, run.id));
