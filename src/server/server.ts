@@ -6,6 +6,7 @@ import { answerClientError, guardUpgrades } from "./http/guard";
 import { createRequestHandler } from "./http/handler";
 import { onlyKnownHosts } from "./http/origin";
 import { preparePages } from "./http/next-pages";
+import { installPageOpenings } from "./http/page-openings";
 import { DEMO_APP_PATH } from "./http/demo-app";
 import { createWebSocketEndpoint } from "./http/ws";
 import { createServices, type InstanceServices, type ServiceOptions } from "./services";
@@ -30,6 +31,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { fanout, outbox, executor, janitor, instanceId } = services;
 
   const pageUpgrades = options.pages ? new EventEmitter() : null;
+  if (options.pages) installPageOpenings();
   const pages = options.pages
     ? await preparePages({ ...options.pages, host: options.host, port: options.port, upgrades: pageUpgrades! })
     : null;

@@ -1,10 +1,12 @@
 import { useEffect, useState } from "react";
+import { useHydrated } from "./use-hydrated";
 
 // Elapsed times show tenths of a second.
 const TICK_MS = 100;
 
-/** The current time, re-read every tick while `ticking` (for elapsed-time displays). */
-export function useNow(ticking: boolean): number {
+/** The current time, re-read every tick while `ticking` (for elapsed-time displays); null until hydrated. */
+export function useNow(ticking: boolean): number | null {
+  const hydrated = useHydrated();
   const [now, setNow] = useState(Date.now);
   useEffect(() => {
     if (!ticking) return;
@@ -12,5 +14,5 @@ export function useNow(ticking: boolean): number {
     const timer = setInterval(() => setNow(Date.now()), TICK_MS);
     return () => clearInterval(timer);
   }, [ticking]);
-  return now;
+  return hydrated ? now : null;
 }

@@ -5,12 +5,17 @@ import type { PlanInfo } from "../_trpc/types";
 /**
  * The server's plans (run.plans): their titles, steps and input JSON Schemas. Plans are defined in
  * code, so they are read once per page load. They go on a request of their own, so a page's other
- * calls (a run's run.get) neither wait for them nor share their fate.
+ * calls (a run's run.get) neither wait for them nor share their fate. A page the server rendered
+ * with them passes them in.
  */
-export function usePlans() {
+export function usePlans(initialData?: PlanInfo[]) {
   const trpc = useTRPC();
   return useQuery(
-    trpc.run.plans.queryOptions(undefined, { staleTime: Infinity, trpc: { context: { skipBatch: true } } }),
+    trpc.run.plans.queryOptions(undefined, {
+      staleTime: Infinity,
+      initialData,
+      trpc: { context: { skipBatch: true } },
+    }),
   );
 }
 

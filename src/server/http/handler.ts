@@ -16,6 +16,7 @@ import { isDemoAppPath, sendDemoApp } from "./demo-app";
 import { downloadedRunId, sendEventsDownload } from "./events-download";
 import { guardRequests } from "./guard";
 import { ensureSession, type Pages } from "./next-pages";
+import { withPageOpenings } from "./page-openings";
 import { sendMetrics, sendReadiness } from "./operations";
 import { hostAllowed, isPlainHost, originAllowed, webSocketOrigins } from "./origin";
 import { isTrpcPath, normalisedPathname, sendJson, sendTrpcError } from "./responses";
@@ -93,7 +94,7 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     else if (pages) {
       if (!ensureSession(services, req, res, path)) return; // answered 429
       usePagePolicy(req, res, { dev: pages.dev, webSockets: webSocketOrigins(req.headers.host, services.origins) });
-      return pages.handle(req, res);
+      return withPageOpenings(services, req, () => pages.handle(req, res));
     } else {
       res.statusCode = 404;
       res.end("not found");

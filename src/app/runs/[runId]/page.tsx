@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { RUN_SEQ_MAX } from "../../../shared/api";
 import { RunView } from "./_components/run-view";
+import { readRunPageOpening } from "./_lib/read-opening";
 
 const uuidShape = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -27,9 +28,11 @@ export default async function RunPage({ params, searchParams }: RunPageProps) {
   const focusSeq = seqParam((await searchParams).seq);
   // Not a run id at all: answer 404 here rather than asking the API.
   if (!uuidShape.test(runId)) notFound();
+  // Read as the page renders, so its HTML shows the run and its newest events before any script runs.
+  const opening = await readRunPageOpening(runId, focusSeq);
   return (
     <main className="page">
-      <RunView key={`${runId}:${focusSeq ?? ""}`} runId={runId} focusSeq={focusSeq} />
+      <RunView key={`${runId}:${focusSeq ?? ""}`} runId={runId} focusSeq={focusSeq} opening={opening} />
     </main>
   );
 }

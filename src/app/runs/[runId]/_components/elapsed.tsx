@@ -5,5 +5,6 @@ import { useNow } from "../../../_lib/use-now";
 export function Elapsed({ startedAt, finishedAt }: { startedAt: number | null; finishedAt: number | null }) {
   const now = useNow(startedAt !== null && finishedAt === null);
   if (startedAt === null) return <span className="muted">Not started</span>;
-  return <>{formatDuration((finishedAt ?? now) - startedAt)}</>;
+  if (finishedAt !== null) return <>{formatDuration(finishedAt - startedAt)}</>;
+  return now === null ? null : <>{formatDuration(now - startedAt)}</>;
 }

@@ -4,6 +4,7 @@ import { isActive } from "../../../../shared/run-status";
 import { ConnectionIndicator } from "../../../_components/connection-indicator";
 import { StatusBadge } from "../../../_components/status-badge";
 import { formatDuration, formatRunTime } from "../../../_lib/format";
+import { useHydrated } from "../../../_lib/use-hydrated";
 import type { ConnectionState } from "../../../_lib/use-connection-state";
 import type { PlanInfo, Run, RunStatus } from "../../../_trpc/types";
 import type { StepsOverview } from "../_lib/step-overview";
@@ -36,6 +37,7 @@ export function RunHeader({
 }: RunHeaderProps) {
   // A canonical run is named by the app it crawls; another plan's run by the plan (and its target, if any).
   const canonical = run.plan === CANONICAL_PLAN;
+  const hydrated = useHydrated();
   const title = canonical ? run.appPath : (plan?.title ?? run.plan);
   return (
     <section className={`card ${styles.header}`} aria-labelledby="run-title">
@@ -69,7 +71,7 @@ export function RunHeader({
         <div>
           <dt>Created</dt>
           <dd>
-            <time dateTime={run.createdAt}>{formatRunTime(run.createdAt)}</time>
+            <time dateTime={run.createdAt}>{hydrated ? formatRunTime(run.createdAt) : null}</time>
           </dd>
         </div>
         {canonical ? (

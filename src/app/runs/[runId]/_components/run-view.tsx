@@ -2,6 +2,7 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
+import type { RunPageOpening } from "../../../../shared/run-page-opening";
 import { isActive } from "../../../../shared/run-status";
 import { RetryNotice } from "../../../_components/notice";
 import { findPlan, usePlans } from "../../../_lib/use-plans";
@@ -42,13 +43,20 @@ function runSpan(run: Run, first: RunEvent | undefined, finish: RunEvent | null)
   };
 }
 
+interface RunViewProps {
+  runId: string;
+  focusSeq: number | null;
+  /** What the server read for the page as it rendered it; null when it could not (then it is read here). */
+  opening: RunPageOpening | null;
+}
+
 /** A run's page: header, progress and outcome, the live timeline, and the raw events. */
-export function RunView({ runId, focusSeq }: { runId: string; focusSeq: number | null }) {
+export function RunView({ runId, focusSeq, opening }: RunViewProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const runQuery = useQuery(trpc.run.get.queryOptions({ runId }));
-  const plans = usePlans();
-  const timeline = useRunTimeline(runId, runQuery.data, focusSeq);
+  const runQuery = useQuery(trpc.run.get.queryOptions({ runId }, { initialData: opening?.run }));
+  const plans = usePlans(opening?.plans);
+  const timeline = useRunTimeline(runId, runQuery.data, focusSeq, opening);
   const { window, connection, retry } = timeline;
   const events = window.events;
   const [selectedScreen, setSelectedScreen] = useState<string | null>(null);

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { formatDuration, formatEventTime } from "../../../_lib/format";
+import { useHydrated } from "../../../_lib/use-hydrated";
 import type { RunEvent } from "../../../_trpc/types";
 import { compactJson, eventDetail, retryAttempt } from "../_lib/event-labels";
 import type { TimelineEvent } from "../_lib/timeline-model";
@@ -63,6 +64,7 @@ interface TimelineEventRowProps {
 /** One event: seq, type, what it is about, when, and how long after the previous one; then its data, if any. */
 export function TimelineEventRow({ entry, highlighted = false, inStep = false, rowKey }: TimelineEventRowProps) {
   const { event, sincePrevious } = entry;
+  const hydrated = useHydrated();
   return (
     <li
       className={`${styles.event} ${inStep ? styles.inStep : styles.topLevel}`}
@@ -78,7 +80,7 @@ export function TimelineEventRow({ entry, highlighted = false, inStep = false, r
       <span className={styles.type}>{event.type}</span>
       <Detail event={event} />
       <time className={styles.ts} dateTime={new Date(event.ts).toISOString()}>
-        {formatEventTime(event.ts)}
+        {hydrated ? formatEventTime(event.ts) : null}
       </time>
       <span className={styles.delta} title="Time since the previous event">
         {sincePrevious === null ? "" : `+${formatDuration(sincePrevious)}`}

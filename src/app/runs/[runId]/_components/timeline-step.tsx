@@ -17,7 +17,7 @@ function StepDuration({ step }: { step: StepRow }) {
   const now = useNow(step.state === "running");
   if (step.startedAt === null) return null;
   if (step.finishedAt !== null) return <>{formatDuration(step.finishedAt - step.startedAt)}</>;
-  return step.state === "running" ? <>{formatDuration(now - step.startedAt)}</> : null;
+  return step.state === "running" && now !== null ? <>{formatDuration(now - step.startedAt)}</> : null;
 }
 
 interface TimelineStepProps {

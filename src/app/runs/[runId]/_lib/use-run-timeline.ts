@@ -4,6 +4,8 @@
 import { skipToken, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
+import type { RunPageOpening } from "../../../../shared/run-page-opening";
+import { OPENING_EVENTS_AROUND } from "../../../../shared/run-page-opening";
 import { isActive } from "../../../../shared/run-status";
 import { useConnectionState } from "../../../_lib/use-connection-state";
 import { useTRPC } from "../../../_trpc/react";
@@ -15,8 +17,6 @@ import { useFrameBatch } from "./use-frame-batch";
 
 /** Events read per page when scrolling; a run with no more than this is simply subscribed from its start. */
 export const PAGE_EVENTS = 200;
-/** Events read on each side of a deep-linked seq. */
-const AROUND_EVENTS = 100;
 /** Events that change a step's state: the step summary is read again after them. */
 const STEP_EVENTS = new Set(["NodeStarted", "NodeFinished", "RunResumed", "RunFinished"]);
 const STEPS_REFRESH_MS = 500;
@@ -45,8 +45,8 @@ async function openWindow(
   if (aroundSeq !== null && run.lastSeq > 0) {
     const seq = Math.min(Math.max(1, aroundSeq), run.lastSeq);
     const [before, after] = await Promise.all([
-      readPage({ beforeSeq: seq, limit: AROUND_EVENTS }),
-      readPage({ afterSeq: seq - 1, limit: AROUND_EVENTS }),
+      readPage({ beforeSeq: seq, limit: OPENING_EVENTS_AROUND }),
+      readPage({ afterSeq: seq - 1, limit: OPENING_EVENTS_AROUND }),
     ]);
     const events = [...before.events, ...after.events];
     return { events, from: events[0]?.seq ?? seq, latestSeq: Math.max(run.lastSeq, events.at(-1)?.seq ?? 0) };
@@ -57,26 +57,40 @@ async function openWindow(
   return { events: tail.events, from: tail.events[0]?.seq ?? 1, latestSeq: tail.events.at(-1)?.seq ?? 0 };
 }
 
+/** The window the server rendered the page with: its events, and the run's newest seq. */
+function openedWith(opening: RunPageOpening | null): EventWindow {
+  if (!opening) return emptyWindow;
+  const { run, events } = opening;
+  return windowReducer(emptyWindow, { type: "opened", events, from: run.lastSeq + 1, latestSeq: run.lastSeq });
+}
+
 /**
- * A run's events as the page holds them: a bounded window (the tail, or around a deep-linked
- * seq, or what this tab held before a reload), then `run.events` live from the newest seq known.
- * Older and newer pages are read on demand; the step summary (`run.steps`) stands for the rest.
+ * A run's events as the page holds them: a bounded window (what the server rendered the page
+ * with, else the tail, or around a deep-linked seq, or what this tab held before a reload), then
+ * `run.events` live from the newest seq known. Older and newer pages are read on demand; the step
+ * summary (`run.steps`) stands for the rest.
  */
-export function useRunTimeline(runId: string, run: Run | undefined, aroundSeq: number | null) {
+export function useRunTimeline(
+  runId: string,
+  run: Run | undefined,
+  aroundSeq: number | null,
+  opening: RunPageOpening | null,
+) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const readPage = usePageReader(runId);
-  const [window, dispatch] = useReducer(windowReducer, emptyWindow);
+  const [window, dispatch] = useReducer(windowReducer, opening, openedWith);
   const latestWindow = useRef<EventWindow>(window);
   latestWindow.current = window;
-  const [subscribeFrom, setSubscribeFrom] = useState<number | null>(null);
+  // Rendered with an opening, the page is open at once: it subscribes from there.
+  const [subscribeFrom, setSubscribeFrom] = useState<number | null>(opening ? window.latestSeq : null);
   const [openError, setOpenError] = useState<Error | null>(null);
   const [cachedSteps, setCachedSteps] = useState<StepSummary[] | null>(null);
   const [loading, setLoading] = useState<"older" | "newer" | "tail" | null>(null);
   const loadingRef = useRef(false);
   /** Set by the view: the reader is at the newest rows, so a full window drops its oldest. */
   const readingNewest = useRef(true);
-  const openedFor = useRef<string | null>(null);
+  const openedFor = useRef<string | null>(opening ? runId : null);
 
   const open = useCallback(
     (loaded: Run) => {
@@ -104,7 +118,12 @@ export function useRunTimeline(runId: string, run: Run | undefined, aroundSeq: n
   const steps = useQuery(
     trpc.run.steps.queryOptions(
       { runId },
-      { enabled: run !== undefined, placeholderData: cachedSteps ?? undefined, refetchOnWindowFocus: false },
+      {
+        enabled: run !== undefined,
+        initialData: opening?.steps,
+        placeholderData: cachedSteps ?? undefined,
+        refetchOnWindowFocus: false,
+      },
     ),
   );
   const stepsRefresh = useRef<ReturnType<typeof setTimeout> | null>(null);

@@ -33,6 +33,18 @@ export interface WindowedList {
 }
 
 const AT_END_PX = 8;
+/**
+ * Rows the first render shows when it starts at the end: what fits this high (estimated) at the top
+ * of the viewport. That render is the server's HTML too, before any script can scroll, so the
+ * newest rows are in view at first paint; the next render places them at the bottom.
+ */
+const FIRST_PAINT_PX = 400;
+
+/** The first row that starts at or below `position`. */
+function firstRowBelow(offsets: readonly number[], position: number): number {
+  const index = indexAt(offsets, position);
+  return offsets[index]! < position ? index + 1 : index;
+}
 
 /**
  * A list that renders only the rows in and near its scrolling viewport. Rows may differ in height:
@@ -53,14 +65,19 @@ export function useWindowedList({
   const [, setMeasured] = useState(0);
   const [view, setView] = useState({ top: 0, height: 600 });
   const [following, setFollowing] = useState(followFromStart);
+  // Until the first layout effect has measured the viewport (never, in the server's render).
+  const [placed, setPlaced] = useState(false);
   const followingRef = useRef(followFromStart);
   const anchor = useRef<{ key: string; delta: number } | null>(null);
 
   const heightOf = (key: string) => (heights.current.get(key) ?? estimate) + gap;
   const offsets = prefixOffsets(keys, heightOf);
   const total = offsets[keys.length]!;
-  const start = indexAt(offsets, view.top - overscanPx);
-  const end = Math.min(keys.length, indexAt(offsets, view.top + view.height + overscanPx) + 1);
+  const firstPaint = !placed && followFromStart;
+  const start = firstPaint ? firstRowBelow(offsets, total - FIRST_PAINT_PX) : indexAt(offsets, view.top - overscanPx);
+  const end = firstPaint
+    ? keys.length
+    : Math.min(keys.length, indexAt(offsets, view.top + view.height + overscanPx) + 1);
 
   const latest = useRef({ keys, heightOf });
   latest.current = { keys, heightOf };
@@ -102,6 +119,7 @@ export function useWindowedList({
       }
     }
     if (changed) setMeasured((n) => n + 1);
+    if (!placed) setPlaced(true);
     if (view.height !== viewport.clientHeight || view.top !== viewport.scrollTop)
       setView({ top: viewport.scrollTop, height: viewport.clientHeight });
   });
@@ -155,8 +173,8 @@ export function useWindowedList({
     onScroll,
     start,
     end,
-    padTop: offsets[start]!,
-    padBottom: total - offsets[end]!,
+    padTop: firstPaint ? 0 : offsets[start]!,
+    padBottom: firstPaint ? 0 : total - offsets[end]!,
     following,
     aboveView: view.top,
     belowView: Math.max(0, total - view.top - view.height),

@@ -1,0 +1,74 @@
+import type http from "node:http";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installPageOpenings, withPageOpenings } from "../src/server/http/page-openings";
+import {
+  OPENING_EVENTS,
+  PAGE_OPENINGS_KEY,
+  type PageOpenings,
+  type RunPageOpening,
+} from "../src/shared/run-page-opening";
+import { awaitStreamCompletion, subscribeEvents } from "./support/await";
+import { range, seqs } from "./support/fixture";
+import { insertLongRun } from "./support/long-run";
+import { createTestDatabase, type TestDatabase } from "./support/test-database";
+import { startTestServer, TEST_OWNER, type TestServer } from "./support/test-server";
+
+// Writing a long run straight into the tables needs a Postgres URL; PGlite is in this process only.
+const hasPostgres = Boolean(process.env.TEST_DATABASE_URL);
+let database: TestDatabase;
+let api: TestServer;
+let run: { id: string };
+beforeAll(async () => {
+  database = await createTestDatabase();
+  api = await startTestServer(database);
+  installPageOpenings();
+  const { trpc } = api.client();
+  run = await trpc.run.start.mutate({ stepDelayMs: 0 });
+  await awaitStreamCompletion(subscribeEvents(trpc, { runId: run.id }));
+});
+afterAll(async () => {
+  await api.close();
+  await database.drop();
+});
+
+/** What the page reads while the server renders it for a request with these headers (as the page does: through globalThis). */
+function readAs(headers: http.IncomingHttpHeaders, runId: string, focusSeq: number | null) {
+  const req = { headers, socket: { remoteAddress: "127.0.0.1" } } as unknown as http.IncomingMessage;
+  return withPageOpenings(api.server.services, req, () => {
+    const openings = (globalThis as { [PAGE_OPENINGS_KEY]?: PageOpenings })[PAGE_OPENINGS_KEY];
+    const read = openings?.current();
+    if (!read) throw new Error("the page found no reader of openings while rendering");
+    return read(runId, focusSeq);
+  });
+}
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe("what a run's page is rendered with", () => {
+  it("is the run, the plans, the step summary and the newest events, as its owner reads them over the API", async () => {
+    const token = await api.tokenFor(TEST_OWNER);
+    const opening = (await readAs(bearer(token), run.id, null)) as RunPageOpening;
+    const { trpc } = api.client();
+    expect(opening.run).toEqual(await trpc.run.get.query({ runId: run.id }));
+    expect(opening.plans).toEqual(await trpc.run.plans.query());
+    expect(opening.steps).toEqual(await trpc.run.steps.query({ runId: run.id }));
+    expect(seqs(opening.events)).toEqual(range(1, 13));
+  });
+
+  it.runIf(hasPostgres)("of a long run: its last events only, or those around a deep-linked seq", async () => {
+    const sql = postgres(database.url!, { max: 1, onnotice: () => {} });
+    const runId = await insertLongRun(sql, TEST_OWNER, 1_000).finally(() => sql.end());
+    const token = await api.tokenFor(TEST_OWNER);
+    const tail = await readAs(bearer(token), runId, null);
+    expect(seqs(tail!.events)).toEqual(range(1_000 - OPENING_EVENTS + 1, 1_000));
+    const around = await readAs(bearer(token), runId, 500);
+    expect(seqs(around!.events)).toEqual(range(400, 599));
+  });
+
+  it("is nothing for a visitor who may not see the run, or who cannot be identified", async () => {
+    expect(await readAs(bearer(await api.tokenFor("someone-else")), run.id, null)).toBeNull();
+    expect(await readAs({}, run.id, null)).toBeNull();
+    expect(await readAs(bearer("lr_not-a-token"), run.id, null)).toBeNull();
+    expect(await readAs(bearer(await api.tokenFor(TEST_OWNER)), crypto.randomUUID(), null)).toBeNull();
+  });
+});
