@@ -11,6 +11,8 @@ export const TIMELINE_SELECTORS = {
   /** A row marked as the one a `?seq=` link points at (matched on the row or an ancestor). */
   highlighted:
     '[data-highlighted], [aria-current]:not([aria-current="false"]), [data-testid="timeline-row-highlighted"]',
+  /** The page's connection state, "Live" once subscribed. */
+  connection: '[role="status"][aria-label="Connection"]',
   /** Where the page says how many events the run has ("20,000 events"). */
   eventCount: ['[data-testid="timeline-count"]', 'section[aria-labelledby="timeline-heading"]'],
 } as const;
@@ -176,14 +178,18 @@ export async function awaitProbe(
 }
 
 /**
- * Waits until the page shows any event row (it has hydrated and subscribed); resolves with the
- * page's clock then (performance.now()), or null when it has not within `capMs`.
+ * Waits until the page shows any event row and says it is live (it has hydrated and subscribed: a
+ * page rendered on the server shows rows before either); resolves with the page's clock then
+ * (performance.now()), or null when it has not within `capMs`.
  */
-export async function awaitFirstRow(page: Page, capMs: number): Promise<number | null> {
+export async function awaitLive(page: Page, capMs: number): Promise<number | null> {
   const deadline = performance.now() + capMs;
   while (performance.now() < deadline) {
     const now = await within(
-      page.evaluate(() => (window.__timeline?.firstRowAt == null ? null : performance.now())),
+      page.evaluate((selector) => {
+        const live = document.querySelector(selector)?.textContent?.trim() === "Live";
+        return window.__timeline?.firstRowAt == null || !live ? null : performance.now();
+      }, TIMELINE_SELECTORS.connection),
       deadline - performance.now(),
       null,
     );

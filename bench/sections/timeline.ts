@@ -3,7 +3,7 @@ import { chromium, devices, type Browser, type Cookie, type Page } from "@playwr
 import { createRunsClient, type RunsClient } from "@live-runs/client";
 import { awaitCondition } from "../../test/support/await";
 import {
-  awaitFirstRow,
+  awaitLive,
   awaitProbe,
   longTasksAfter,
   openProbedTab,
@@ -112,7 +112,7 @@ class Looks {
     const tab = await this.tab({ seq: run.lastSeq, highlight: false });
     try {
       const startedAt = await this.open(tab.page, `/runs/${run.runId}`, capMs);
-      const streamFrom = await awaitFirstRow(tab.page, capMs);
+      const streamFrom = await awaitLive(tab.page, capMs);
       const streamed = await run.stream(input.eventsPerSecond);
       const outcome = await awaitProbe(tab.page, startedAt, performance.now() - startedAt + capMs / 2);
       const stated = await statedEventCount(tab.page, COUNTERS_MS);
