@@ -77,6 +77,8 @@ export interface BackfillConfig {
   token: string;
   runId: string;
   expected: number;
+  /** The subscription's replay from seq 0, or a bulk reader's run.eventsPage pages of 1,000. */
+  via: "events" | "eventsPage";
 }
 export interface BackfillResult {
   events: number;
