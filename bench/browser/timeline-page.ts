@@ -178,18 +178,29 @@ export async function awaitProbe(
 }
 
 /**
- * Waits until the page shows any event row and says it is live (it has hydrated and subscribed: a
- * page rendered on the server shows rows before either); resolves with the page's clock then
- * (performance.now()), or null when it has not within `capMs`.
+ * Waits until the page shows any event row, has hydrated (the app marks `<html data-hydrated>`) and
+ * its connection says one of `states` (by default "Live": subscribed; a page rendered on the server
+ * shows rows, and a finished run's "Ended", before its scripts run);
+ * resolves with the page's clock then (performance.now()), or null when it has not within `capMs`.
  */
-export async function awaitLive(page: Page, capMs: number): Promise<number | null> {
+export async function awaitLive(
+  page: Page,
+  capMs: number,
+  states: readonly string[] = ["Live"],
+): Promise<number | null> {
   const deadline = performance.now() + capMs;
   while (performance.now() < deadline) {
     const now = await within(
-      page.evaluate((selector) => {
-        const live = document.querySelector(selector)?.textContent?.trim() === "Live";
-        return window.__timeline?.firstRowAt == null || !live ? null : performance.now();
-      }, TIMELINE_SELECTORS.connection),
+      page.evaluate(
+        ({ selector, wanted }) => {
+          const state = document.querySelector(selector)?.textContent?.trim() ?? "";
+          const hydrated = document.documentElement.dataset.hydrated !== undefined;
+          return window.__timeline?.firstRowAt == null || !hydrated || !wanted.includes(state)
+            ? null
+            : performance.now();
+        },
+        { selector: TIMELINE_SELECTORS.connection, wanted: [...states] },
+      ),
       deadline - performance.now(),
       null,
     );

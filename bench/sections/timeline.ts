@@ -84,6 +84,9 @@ class Looks {
     try {
       const startedAt = await this.open(tab.page, `/runs/${runId}`, capMs);
       const outcome = await awaitProbe(tab.page, startedAt, capMs);
+      // Counted once the page has hydrated and read what it reads (a finished run's page says "Ended"),
+      // not at the server-rendered first paint.
+      if (!outcome.capped) await awaitLive(tab.page, COUNTERS_MS, ["Live", "Ended"]);
       const counters = await timelineCounters(tab.page, tab.cdp, outcome.capped ? COUNTERS_AFTER_CAP_MS : COUNTERS_MS);
       return { outcome, crashed: tab.crashed(), counters };
     } finally {
