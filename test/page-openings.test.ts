@@ -8,9 +8,11 @@ import {
   type PageOpenings,
   type RunPageOpening,
 } from "../src/shared/run-page-opening";
+import { openDatabase } from "../src/db/client";
 import { awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { range, seqs } from "./support/fixture";
 import { insertLongRun } from "./support/long-run";
+import { startTcpProxy } from "./support/tcp-proxy";
 import { createTestDatabase, type TestDatabase } from "./support/test-database";
 import { startTestServer, TEST_OWNER, type TestServer } from "./support/test-server";
 
@@ -70,5 +72,36 @@ describe("what a run's page is rendered with", () => {
     expect(await readAs({}, run.id, null)).toBeNull();
     expect(await readAs(bearer("lr_not-a-token"), run.id, null)).toBeNull();
     expect(await readAs(bearer(await api.tokenFor(TEST_OWNER)), crypto.randomUUID(), null)).toBeNull();
+  });
+});
+
+describe.runIf(hasPostgres)("what a run's page is rendered with, while the database is away", () => {
+  it("is nothing after about a second, so the page is sent anyway and the browser reads the run itself", async () => {
+    const direct = new URL(database.url!);
+    const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+    const viaProxy = new URL(direct);
+    viaProxy.port = String(proxy.port);
+    const handle = openDatabase({ kind: "postgres", url: viaProxy.toString(), poolMax: 4 });
+    const behindProxy = await startTestServer({ ...database, open: () => handle });
+    try {
+      const token = await behindProxy.tokenFor(TEST_OWNER);
+      const read = (runId: string) =>
+        withPageOpenings(
+          behindProxy.server.services,
+          { headers: bearer(token), socket: { remoteAddress: "127.0.0.1" } } as unknown as http.IncomingMessage,
+          () => (globalThis as { [PAGE_OPENINGS_KEY]?: PageOpenings })[PAGE_OPENINGS_KEY]!.current()!(runId, null),
+        );
+      expect((await read(run.id))?.run.id).toBe(run.id);
+
+      proxy.down();
+      const startedAt = Date.now();
+      expect(await read(run.id)).toBeNull();
+      expect(Date.now() - startedAt).toBeLessThan(2_000);
+      proxy.up();
+    } finally {
+      await behindProxy.close();
+      await handle.close();
+      await proxy.close();
+    }
   });
 });
