@@ -106,6 +106,7 @@ function TimelineList({
     gap: ROW_GAP_PX,
     overscanPx: OVERSCAN_PX,
     followFromStart: focusSeq === null,
+    firstKey: focusSeq === null ? undefined : `e${focusSeq}`,
   });
   const onToggle = useCallback(
     (name: string, expanded: boolean) => setToggled((current) => new Map(current).set(name, expanded)),

@@ -11,6 +11,8 @@ interface WindowedListOptions {
   overscanPx: number;
   /** Start at the end and stay there as rows are added. */
   followFromStart: boolean;
+  /** Else, the row the first render shows at the top (a deep-linked one), if among the keys. */
+  firstKey?: string | undefined;
 }
 
 export interface WindowedList {
@@ -34,9 +36,9 @@ export interface WindowedList {
 
 const AT_END_PX = 8;
 /**
- * Rows the first render shows when it starts at the end: what fits this high (estimated) at the top
- * of the viewport. That render is the server's HTML too, before any script can scroll, so the
- * newest rows are in view at first paint; the next render places them at the bottom.
+ * Rows the first render shows when it starts at the end (or at a deep-linked row): what fits this
+ * high (estimated) at the top of the viewport. That render is the server's HTML too, before any
+ * script can scroll, so those rows are in view at first paint; the next render places them.
  */
 const FIRST_PAINT_PX = 400;
 
@@ -58,6 +60,7 @@ export function useWindowedList({
   gap,
   overscanPx,
   followFromStart,
+  firstKey,
 }: WindowedListOptions): WindowedList {
   const viewportRef = useRef<HTMLDivElement>(null);
   const listRef = useRef<HTMLOListElement>(null);
@@ -68,16 +71,26 @@ export function useWindowedList({
   // Until the first layout effect has measured the viewport (never, in the server's render).
   const [placed, setPlaced] = useState(false);
   const followingRef = useRef(followFromStart);
-  const anchor = useRef<{ key: string; delta: number } | null>(null);
+  // A deep-linked row is placed a third of the way down (as scrollToKey does) from the first layout on.
+  const anchor = useRef<{ key: string; delta: number } | null>(
+    !followFromStart && firstKey !== undefined ? { key: firstKey, delta: -FIRST_PAINT_PX / 2 } : null,
+  );
 
   const heightOf = (key: string) => (heights.current.get(key) ?? estimate) + gap;
   const offsets = prefixOffsets(keys, heightOf);
   const total = offsets[keys.length]!;
-  const firstPaint = !placed && followFromStart;
-  const start = firstPaint ? firstRowBelow(offsets, total - FIRST_PAINT_PX) : indexAt(offsets, view.top - overscanPx);
-  const end = firstPaint
-    ? keys.length
-    : Math.min(keys.length, indexAt(offsets, view.top + view.height + overscanPx) + 1);
+  const firstIndex = firstKey === undefined ? -1 : keys.indexOf(firstKey);
+  const firstPaint = !placed && (followFromStart || firstIndex >= 0);
+  const start = !firstPaint
+    ? indexAt(offsets, view.top - overscanPx)
+    : followFromStart
+      ? firstRowBelow(offsets, total - FIRST_PAINT_PX)
+      : Math.max(0, firstIndex - 2);
+  const end = !firstPaint
+    ? Math.min(keys.length, indexAt(offsets, view.top + view.height + overscanPx) + 1)
+    : followFromStart
+      ? keys.length
+      : Math.min(keys.length, firstRowBelow(offsets, offsets[start]! + FIRST_PAINT_PX));
 
   const latest = useRef({ keys, heightOf });
   latest.current = { keys, heightOf };
