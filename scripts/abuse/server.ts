@@ -176,3 +176,31 @@ export function sampleRss(pid: number, everyMs = 500): { startMb: number; stop()
     },
   };
 }
+
+/**
+ * Measures the share of one core the process used from now until stop() (in %): what an attack
+ * costs the server, which the victim's latencies show only through a quiet machine.
+ */
+export function sampleCpu(pid: number): { stop(): number } {
+  const started = performance.now();
+  const startTicks = cpuTicks(pid);
+  let result: number | null = null;
+  return {
+    stop() {
+      // Ticks are hundredths of a second: ticks per second is the percentage of one core.
+      result ??= Math.round((cpuTicks(pid) - startTicks) / ((performance.now() - started) / 1000));
+      return result;
+    },
+  };
+}
+
+/** User plus system time of the process in clock ticks (1/100 s on Linux); what was last seen once it is gone. */
+function cpuTicks(pid: number): number {
+  try {
+    // The fields after the command name (which may hold spaces), from the process state on.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").at(-1)!.split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
