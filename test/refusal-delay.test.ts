@@ -228,9 +228,8 @@ describe("refusals are answered late", () => {
     socket.write(request.repeat(3));
     await awaitCondition(() => arrivals.length === 3, "three answers on the connection");
     socket.destroy();
-    expect(arrivals[0]).toBeGreaterThanOrEqual(DELAY_MS - 1);
-    expect(arrivals[1]! - arrivals[0]!).toBeGreaterThanOrEqual(DELAY_MS - 5);
-    expect(arrivals[2]! - arrivals[1]!).toBeGreaterThanOrEqual(DELAY_MS - 5);
+    // Answered at once, all three would arrive together: each comes a whole delay after the one before is due.
+    arrivals.forEach((ms, k) => expect(ms).toBeGreaterThanOrEqual((k + 1) * DELAY_MS - 1));
   });
 });
 
