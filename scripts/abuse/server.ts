@@ -1,12 +1,14 @@
 // The server under attack: a production build, one fresh process on a fresh database, on loopback.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import type http from "node:http";
 import net from "node:net";
 import { createInterface } from "node:readline";
 import { openDatabase } from "../../src/db/client";
 import { createApiToken } from "../../src/server/auth/api-tokens";
+import { SessionCookies } from "../../src/server/auth/session-cookie";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database";
-import { boundedAgent, call, LOOPBACK } from "./http";
+import { boundedAgent, call, LOOPBACK, SESSION_COOKIE } from "./http";
 import { sleep } from "./tally";
 
 /** A fixed test secret: production may require one, and sessions stay valid across restarts. */
@@ -101,6 +103,7 @@ export async function startServer(victimOwner: string): Promise<ServerUnderTest>
       if ("status" in outcome && outcome.status === 200) break;
       await sleep(200);
     }
+    await warmPages(agent, port);
     const victimToken = await createToken(database.url!, victimOwner);
     return {
       port,
@@ -131,6 +134,22 @@ export async function startServer(victimOwner: string): Promise<ServerUnderTest>
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * Renders the pages an attack asks for once, with a session of their own (so none is minted from
+ * the attacker's address): Next loads a page's modules on its first request, a cost of the first
+ * visitor, whoever it is, not of the attack that happens to come first.
+ */
+async function warmPages(agent: http.Agent, port: number): Promise<void> {
+  const session = new SessionCookies(SESSION_SECRET, 60_000).issue();
+  const cookie = `${SESSION_COOKIE}=${encodeURIComponent(session.value)}`;
+  for (const [method, path] of [
+    ["GET", "/"],
+    ["HEAD", "/x"],
+  ] as const) {
+    await call(agent, port, { method, path, headers: { cookie }, timeoutMs: 30_000 });
   }
 }
 
