@@ -10,7 +10,7 @@
 import { parseArgs } from "node:util";
 import { ATTACKS, type Attack } from "./abuse/attacks";
 import { markdownTable, type Row, textHeader, textRow } from "./abuse/report";
-import { ensureBuild, sampleRss, type ServerUnderTest, startServer } from "./abuse/server";
+import { ensureBuild, sampleCpu, sampleRss, type ServerUnderTest, startServer } from "./abuse/server";
 import { sleep, Tally } from "./abuse/tally";
 import { spawnVictim, type VictimHandle } from "./abuse/victim-handle";
 
@@ -61,6 +61,7 @@ async function play(target: ServerUnderTest, name: string, attack: Attack | null
     const controller = new AbortController();
     const windowMs = seconds * 1000;
     const timer = setTimeout(() => controller.abort(), windowMs);
+    const cpu = sampleCpu(target.pid);
     const context = { port: target.port, deadline: Date.now() + windowMs, signal: controller.signal, tally };
     const attacking = attack
       ? attack.run(context).then(
@@ -69,6 +70,7 @@ async function play(target: ServerUnderTest, name: string, attack: Attack | null
         )
       : sleep(windowMs);
     const overran = (await Promise.race([attacking, sleep(windowMs + OVERRUN_MS).then(() => "overran")])) === "overran";
+    const cpuPercent = cpu.stop();
     if (overran) tally.count("attack overran its window");
     clearTimeout(timer);
     controller.abort();
@@ -86,7 +88,16 @@ async function play(target: ServerUnderTest, name: string, attack: Attack | null
       .sort((a, b) => b[1] - a[1])
       .slice(0, 3);
     for (const [message, count] of logged) tally.count(`server printed "${message}"`, count);
-    return { attack: name, tally, victim: report, rssStartMb: rss.startMb, rssMaxMb: rss.stop(), alive, overran };
+    return {
+      attack: name,
+      tally,
+      victim: report,
+      rssStartMb: rss.startMb,
+      rssMaxMb: rss.stop(),
+      cpuPercent,
+      alive,
+      overran,
+    };
   } finally {
     rss.stop();
     victim?.kill();

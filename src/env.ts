@@ -104,6 +104,8 @@ const envSchema = z.object({
     .transform((value) => value === "true"),
   NEW_SESSIONS_PER_MINUTE_PER_ADDRESS: intFromEnv(1, 1_000_000, 30),
   REQUESTS_IN_FLIGHT_PER_ADDRESS: intFromEnv(1, 1_000_000, 64),
+  /** A refused HTTP request (429 for an address's limit) is answered this much later; 0 answers at once. */
+  REFUSAL_DELAY_MS: intFromEnv(0, 60_000, 1_000),
   ANON_RUN_STARTS_PER_MINUTE_PER_ADDRESS: intFromEnv(1, 1_000_000, 60),
   ANON_ACTIVE_RUNS_PER_ADDRESS: intFromEnv(1, 1_000_000, 100),
   MAX_QUEUED_RUNS: intFromEnv(1, 100_000_000, 10_000),
@@ -200,6 +202,7 @@ export function serverOptionsFromEnv(env: Env) {
       trustProxy: env.TRUST_PROXY,
       newSessionsPerMinute: env.NEW_SESSIONS_PER_MINUTE_PER_ADDRESS,
       requestsInFlight: env.REQUESTS_IN_FLIGHT_PER_ADDRESS,
+      refusalDelayMs: env.REFUSAL_DELAY_MS,
       /** Anonymous owners' runs, counted per address across all of them (token owners are exempt). */
       anonymousRuns: {
         startsPerMinute: env.ANON_RUN_STARTS_PER_MINUTE_PER_ADDRESS,

@@ -10,6 +10,8 @@ export interface Row {
   /** Resident memory when the phase began and the most seen during it (MB). */
   rssStartMb: number;
   rssMaxMb: number;
+  /** The server's CPU time during the attack's window, in % of one core. */
+  cpuPercent: number;
   /** "yes", or why the server is not alive after the phase. */
   alive: string;
   /** The attack was still busy past its window (and was left to end with its server). */
@@ -39,6 +41,7 @@ const COLUMNS: { title: string; width: number; cell: (row: Row) => string }[] = 
     cell: (r) => (r.victim.runsCompleted ? (r.victim.worstRunMs / 1000).toFixed(1) : "-"),
   },
   { title: "RSS MB start→max", width: 16, cell: (r) => `${r.rssStartMb}→${r.rssMaxMb}` },
+  { title: "server CPU %", width: 12, cell: (r) => String(r.cpuPercent) },
   { title: "alive", width: 5, cell: (r) => r.alive },
   { title: "notes", width: 0, cell: (r) => notes(r) },
 ];

@@ -1,12 +1,14 @@
 // The server under attack: a production build, one fresh process on a fresh database, on loopback.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import type http from "node:http";
 import net from "node:net";
 import { createInterface } from "node:readline";
 import { openDatabase } from "../../src/db/client";
 import { createApiToken } from "../../src/server/auth/api-tokens";
+import { SessionCookies } from "../../src/server/auth/session-cookie";
 import { createTestDatabase, type TestDatabase } from "../../test/support/test-database";
-import { boundedAgent, call, LOOPBACK } from "./http";
+import { boundedAgent, call, LOOPBACK, SESSION_COOKIE } from "./http";
 import { sleep } from "./tally";
 
 /** A fixed test secret: production may require one, and sessions stay valid across restarts. */
@@ -101,6 +103,7 @@ export async function startServer(victimOwner: string): Promise<ServerUnderTest>
       if ("status" in outcome && outcome.status === 200) break;
       await sleep(200);
     }
+    await warmPages(agent, port);
     const victimToken = await createToken(database.url!, victimOwner);
     return {
       port,
@@ -131,6 +134,22 @@ export async function startServer(victimOwner: string): Promise<ServerUnderTest>
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * Renders the pages an attack asks for once, with a session of their own (so none is minted from
+ * the attacker's address): Next loads a page's modules on its first request, a cost of the first
+ * visitor, whoever it is, not of the attack that happens to come first.
+ */
+async function warmPages(agent: http.Agent, port: number): Promise<void> {
+  const session = new SessionCookies(SESSION_SECRET, 60_000).issue();
+  const cookie = `${SESSION_COOKIE}=${encodeURIComponent(session.value)}`;
+  for (const [method, path] of [
+    ["GET", "/"],
+    ["HEAD", "/x"],
+  ] as const) {
+    await call(agent, port, { method, path, headers: { cookie }, timeoutMs: 30_000 });
   }
 }
 
@@ -175,4 +194,32 @@ export function sampleRss(pid: number, everyMs = 500): { startMb: number; stop()
       return Math.round(maxKb / 1024);
     },
   };
+}
+
+/**
+ * Measures the share of one core the process used from now until stop() (in %): what an attack
+ * costs the server, which the victim's latencies show only through a quiet machine.
+ */
+export function sampleCpu(pid: number): { stop(): number } {
+  const started = performance.now();
+  const startTicks = cpuTicks(pid);
+  let result: number | null = null;
+  return {
+    stop() {
+      // Ticks are hundredths of a second: ticks per second is the percentage of one core.
+      result ??= Math.round((cpuTicks(pid) - startTicks) / ((performance.now() - started) / 1000));
+      return result;
+    },
+  };
+}
+
+/** User plus system time of the process in clock ticks (1/100 s on Linux); what was last seen once it is gone. */
+function cpuTicks(pid: number): number {
+  try {
+    // The fields after the command name (which may hold spaces), from the process state on.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ").at(-1)!.split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
 }

@@ -7,11 +7,19 @@ export interface AddressLimitSettings {
   newSessionsPerMinute: number;
   /** HTTP requests plus WebSocket queries and mutations one address may have in flight. */
   requestsInFlight: number;
+  /** How long a refused HTTP request waits for its 429 (0: answered at once); see holdRefusal. */
+  refusalDelayMs: number;
 }
 
 /** How long a caller over the in-flight limit is asked to wait: about one request's time. */
 const IN_FLIGHT_RETRY_AFTER_MS = 1_000;
 const MINUTE_MS = 60_000;
+/**
+ * Refusals one address may have waiting for their delayed answer, and all addresses together: a
+ * client that opens more connections than this has them closed, so held refusals never pile up.
+ */
+export const HELD_REFUSALS_PER_ADDRESS = 16;
+export const HELD_REFUSALS_IN_ALL = 10_000;
 
 /**
  * The per-address limits kept in this instance's memory: what must be decided before any database
@@ -21,6 +29,8 @@ const MINUTE_MS = 60_000;
 export class AddressLimits {
   private readonly inFlight = new Map<string, number>();
   private readonly sessions = new MinuteCounter();
+  private readonly heldRefusals = new Map<string, number>();
+  private heldRefusalsInAll = 0;
 
   constructor(readonly settings: AddressLimitSettings) {}
 
@@ -57,6 +67,32 @@ export class AddressLimits {
         retryAfterMs,
       );
     }
+  }
+
+  /**
+   * Counts a refusal whose answer is being delayed, or returns null when the address (or the
+   * instance) already has as many waiting as it may: then the caller should close the connection
+   * unanswered. Returns the release, to call exactly once when the refusal's response is over.
+   */
+  holdRefusal(address: string): (() => void) | null {
+    const held = this.heldRefusals.get(address) ?? 0;
+    if (held >= HELD_REFUSALS_PER_ADDRESS || this.heldRefusalsInAll >= HELD_REFUSALS_IN_ALL) return null;
+    this.heldRefusals.set(address, held + 1);
+    this.heldRefusalsInAll += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.heldRefusalsInAll -= 1;
+      const left = (this.heldRefusals.get(address) ?? 1) - 1;
+      if (left > 0) this.heldRefusals.set(address, left);
+      else this.heldRefusals.delete(address);
+    };
+  }
+
+  /** Refusals waiting for their delayed answer, from `address` or (without one) from everyone. */
+  refusalsHeld(address?: string): number {
+    return address === undefined ? this.heldRefusalsInAll : (this.heldRefusals.get(address) ?? 0);
   }
 }
 

@@ -3,7 +3,7 @@ import type http from "node:http";
 import { sessionCookieHeader } from "../auth/session-cookie";
 import { LimitExceededError } from "../errors";
 import type { Services } from "../trpc/context";
-import { sendTooManyRequests } from "./address-guard";
+import { refuseRequest } from "./address-guard";
 import { clientAddress } from "./client-address";
 import type { RequestHandler } from "./guard";
 
@@ -45,7 +45,7 @@ export async function preparePages(options: PagesOptions): Promise<Pages> {
  * two session cookies (one planted by a sibling origin) a new one would not help, as the planted
  * one stays: neither is trusted, nothing is set, and the API answers UNAUTHORIZED until one goes.
  * A new session is a new owner with fresh per-owner limits, so each address gets a few per minute;
- * past that the page answers 429 (and false: do not serve it) rather than minting owners on demand.
+ * past that the page answers 429, delayed (and false: do not serve it), rather than minting owners on demand.
  */
 export function ensureSession(
   services: Pick<Services, "auth" | "addressLimits">,
@@ -61,7 +61,7 @@ export function ensureSession(
     addressLimits.admitNewSession(clientAddress(req, addressLimits.settings.trustProxy));
   } catch (error) {
     if (!(error instanceof LimitExceededError)) throw error;
-    sendTooManyRequests(res, path, error);
+    refuseRequest(services, req, res, path, error);
     return false;
   }
   const session = auth.sessions.issue();
