@@ -49,6 +49,7 @@ const env: NodeJS.ProcessEnv = {
   SHUTDOWN_GRACE_MS: "0",
   // Every browser context of the suite is a new session from 127.0.0.1; the limit has its own tests.
   NEW_SESSIONS_PER_MINUTE_PER_ADDRESS: "10000",
+  NEW_SESSIONS_BURST_PER_ADDRESS: "10000",
 };
 delete env.DATABASE_URL;
 delete env.PGLITE_DATA_DIR;

@@ -103,6 +103,7 @@ const envSchema = z.object({
     .default("false")
     .transform((value) => value === "true"),
   NEW_SESSIONS_PER_MINUTE_PER_ADDRESS: intFromEnv(1, 1_000_000, 30),
+  NEW_SESSIONS_BURST_PER_ADDRESS: intFromEnv(1, 1_000_000, 5),
   REQUESTS_IN_FLIGHT_PER_ADDRESS: intFromEnv(1, 1_000_000, 64),
   /** A refused HTTP request (429 for an address's limit) is answered this much later; 0 answers at once. */
   REFUSAL_DELAY_MS: intFromEnv(0, 60_000, 1_000),
@@ -201,6 +202,7 @@ export function serverOptionsFromEnv(env: Env) {
     addressLimits: {
       trustProxy: env.TRUST_PROXY,
       newSessionsPerMinute: env.NEW_SESSIONS_PER_MINUTE_PER_ADDRESS,
+      newSessionsBurst: env.NEW_SESSIONS_BURST_PER_ADDRESS,
       requestsInFlight: env.REQUESTS_IN_FLIGHT_PER_ADDRESS,
       refusalDelayMs: env.REFUSAL_DELAY_MS,
       /** Anonymous owners' runs, counted per address across all of them (token owners are exempt). */

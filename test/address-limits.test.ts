@@ -17,6 +17,7 @@ const api = useTestServer({
   addressLimits: {
     trustProxy: true,
     newSessionsPerMinute: 3,
+    newSessionsBurst: 3,
     requestsInFlight: 3,
     anonymousRuns: { startsPerMinute: 3, activeRuns: 2 },
   },

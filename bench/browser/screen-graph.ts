@@ -363,6 +363,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: "warn",
       SHUTDOWN_GRACE_MS: "0",
       NEW_SESSIONS_PER_MINUTE_PER_ADDRESS: "10000",
+      NEW_SESSIONS_BURST_PER_ADDRESS: "10000",
     };
     server = await startApiServer({ databaseUrl: database.url, env: serverEnv });
     log(`site: ${site.pageCount} pages at ${site.origin}; server: ${server.url}`);

@@ -201,6 +201,7 @@ export async function timelineSection(options: BenchOptions): Promise<SectionRes
         LOG_LEVEL: "warn",
         SHUTDOWN_GRACE_MS: "0",
         NEW_SESSIONS_PER_MINUTE_PER_ADDRESS: "10000",
+        NEW_SESSIONS_BURST_PER_ADDRESS: "10000",
       },
     });
     browser = await chromium.launch(

@@ -3,8 +3,10 @@ import { LimitExceededError } from "./errors";
 export interface AddressLimitSettings {
   /** Take the client's address from X-Forwarded-For (its last entry, added by our proxy), not the socket. */
   trustProxy: boolean;
-  /** Anonymous sessions (new owners) one address may be given per minute. */
+  /** Anonymous sessions (new owners) one address may be given per minute, spread over it... */
   newSessionsPerMinute: number;
+  /** ...after at most this many at once. */
+  newSessionsBurst: number;
   /** HTTP requests plus WebSocket queries and mutations one address may have in flight. */
   requestsInFlight: number;
   /** How long a refused HTTP request waits for its 429 (0: answered at once); see holdRefusal. */
@@ -28,7 +30,7 @@ export const HELD_REFUSALS_IN_ALL = 10_000;
  */
 export class AddressLimits {
   private readonly inFlight = new Map<string, number>();
-  private readonly sessions = new MinuteCounter();
+  private readonly sessions = new TokenBuckets();
   private readonly heldRefusals = new Map<string, number>();
   private heldRefusalsInAll = 0;
 
@@ -58,9 +60,10 @@ export class AddressLimits {
     };
   }
 
-  /** Counts a new anonymous session for the address, or refuses (LimitExceededError) past the minute's allowance. */
+  /** Counts a new anonymous session for the address, or refuses (LimitExceededError) until its next one is due. */
   admitNewSession(address: string): void {
-    const retryAfterMs = this.sessions.take(address, this.settings.newSessionsPerMinute);
+    const { newSessionsPerMinute, newSessionsBurst } = this.settings;
+    const retryAfterMs = this.sessions.take(address, newSessionsPerMinute, newSessionsBurst);
     if (retryAfterMs !== null) {
       throw new LimitExceededError(
         `at most ${this.settings.newSessionsPerMinute} new sessions per minute per client address`,
@@ -97,22 +100,29 @@ export class AddressLimits {
 }
 
 /**
- * Counts per key in fixed one-minute windows. The whole map is dropped when a window ends, so
- * memory holds only the keys seen in the current minute.
+ * A token bucket per key: `burst` at once (at most `perMinute`), then one every `60 s / perMinute`, so an allowance is
+ * spread over the minute instead of spent in one burst. Full buckets are dropped once a minute
+ * (a missing key is a full bucket), so memory holds only the keys seen lately.
  */
-class MinuteCounter {
-  private windowStart = 0;
-  private counts = new Map<string, number>();
+class TokenBuckets {
+  private buckets = new Map<string, { tokens: number; at: number }>();
+  private sweptAt = 0;
 
-  /** Counts one for `key` if it has fewer than `limit` this minute; otherwise the ms until the next window. */
-  take(key: string, limit: number, now = Date.now()): number | null {
-    if (now - this.windowStart >= MINUTE_MS) {
-      this.windowStart = now;
-      this.counts = new Map();
-    }
-    const count = this.counts.get(key) ?? 0;
-    if (count >= limit) return this.windowStart + MINUTE_MS - now;
-    this.counts.set(key, count + 1);
+  /** Takes a token for `key`, returning null; or, with none left, the ms until the next one. */
+  take(key: string, perMinute: number, burst: number, now = Date.now()): number | null {
+    const msPerToken = MINUTE_MS / perMinute;
+    const capacity = Math.min(burst, perMinute);
+    if (now - this.sweptAt >= MINUTE_MS) this.sweep(msPerToken, capacity, now);
+    const bucket = this.buckets.get(key);
+    const tokens = bucket ? Math.min(capacity, bucket.tokens + (now - bucket.at) / msPerToken) : capacity;
+    if (tokens < 1) return Math.ceil((1 - tokens) * msPerToken);
+    this.buckets.set(key, { tokens: tokens - 1, at: now });
     return null;
+  }
+
+  private sweep(msPerToken: number, burst: number, now: number): void {
+    this.sweptAt = now;
+    for (const [key, bucket] of this.buckets)
+      if (bucket.tokens + (now - bucket.at) / msPerToken >= burst) this.buckets.delete(key);
   }
 }

@@ -41,6 +41,7 @@ type Overrides = {
 /** Tests make many calls and start many runs from 127.0.0.1: no per-address limits unless a test sets them. */
 const UNLIMITED_ADDRESS = {
   newSessionsPerMinute: 1_000_000,
+  newSessionsBurst: 1_000_000,
   requestsInFlight: 1_000_000,
   anonymousRuns: { startsPerMinute: 1_000_000, activeRuns: 1_000_000 },
 };
