@@ -6,6 +6,7 @@ import { InvalidRequestError, RunNotFoundError } from "../errors";
 import { readEventsAfter, readLogEnd } from "../events/read";
 import type { RunEvent } from "../events/types";
 import type { RunEventFanout } from "./fanout";
+import type { HandOffAnswer } from "./inbox";
 
 // Large enough to make backfill cheap per row, small enough to start yielding quickly.
 const BACKFILL_PAGE_SIZE = 1000;
@@ -47,12 +48,19 @@ function sharedRead(read: ReadEvents, db: Db, runId: string, afterSeq: number, l
  * Attaching costs one query when there is something to backfill: a non-empty first page proves the
  * run exists and that afterSeq is not past its end, so the run row is read only when the page is
  * empty (unknown run, fromSeq too far, or a finished run the client has completely).
+ *
+ * With `deliver`, a caught-up stream yields nothing while it stays caught up: the fan-out calls
+ * `deliver` with each next event as it dispatches it (one call per event per subscriber, no promise
+ * or generator in between), and the stream only wakes to catch up from the table after a gap or a
+ * resync, or to return after RunFinished. Whoever consumes the stream must have sent every event
+ * it yielded before asking for the next, so that nothing `deliver` sends overtakes them.
  */
 export async function* streamRunEvents(
   deps: { db: Db; fanout: RunEventFanout; readEvents?: typeof readEventsAfter },
   runId: string,
   afterSeq: number,
   signal?: AbortSignal,
+  deliver?: ((event: RunEvent) => void) | null,
 ): AsyncGenerator<RunEvent, void, undefined> {
   const read = deps.readEvents ?? readEventsAfter;
   const readEvents = (afterSeq: number) => sharedRead(read, deps.db, runId, afterSeq, BACKFILL_PAGE_SIZE);
@@ -93,7 +101,18 @@ export async function* streamRunEvents(
       if (isTerminal(run.status) && afterSeq >= run.lastSeq) return;
     }
 
+    // The next live event, delivered where the fan-out dispatches it; a gap is left to the reader.
+    const receive = (event: RunEvent): HandOffAnswer => {
+      if (event.seq <= lastSent) return "taken";
+      if (event.seq !== lastSent + 1 || !deliver) return "refused";
+      deliver(event);
+      lastSent = event.seq;
+      finished = event.type === "RunFinished";
+      return finished ? "last" : "taken";
+    };
+
     while (!finished) {
+      if (deliver && (await inbox.handOffUntilEnd(receive, signal)) === "done") return;
       const item = await inbox.next(signal);
       if (!item) return;
       if (item.kind === "resync" || item.event.seq > lastSent + 1) {

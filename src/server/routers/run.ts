@@ -15,6 +15,7 @@ import { RUN_STATUSES } from "../../shared/run-status";
 import { isAnonymousOwner } from "../auth/session-cookie";
 import { mintViewToken, VIEW_TOKEN_PATTERN } from "../auth/view-tokens";
 import { streamActivity } from "../delivery/activity";
+import { socketDelivery } from "../delivery/socket-frames";
 import { streamRunEvents } from "../delivery/stream";
 import { InvalidRequestError, ViewTokenNotFoundError } from "../errors";
 import { cancelRun } from "../runs/cancel";
@@ -170,12 +171,15 @@ export const runRouter = createTRPCRouter({
           .nullish(),
       }),
     )
-    .subscription(async function* ({ ctx, input, signal }) {
+    .subscription(async function* (procedure) {
+      const { ctx, input, signal } = procedure;
       const afterSeq = input.lastEventId ? Number(input.lastEventId) : (input.fromSeq ?? 0);
       const { database, fanout } = ctx.services;
+      // Live events of a caught-up subscriber are written to its socket by the fan-out, encoded once.
+      const deliver = await socketDelivery(procedure, ctx.connection?.socket);
       const owned = async function* (signal: AbortSignal) {
         await ctx.readableRun(input.runId);
-        yield* streamRunEvents({ db: database.db, fanout }, input.runId, afterSeq, signal);
+        yield* streamRunEvents({ db: database.db, fanout }, input.runId, afterSeq, signal, deliver);
       };
       const authorized = whileCredentialHolds(ctx.services.auth, ctx.credential, signal, owned);
       for await (const event of withinConnectionLimits(ctx, mapDomainErrors(authorized))) {
