@@ -12,8 +12,13 @@ export type HandOffAnswer = "taken" | "last" | "refused";
 /** How a hand-off ended: the receiver is done, or the reader must read the inbox again. */
 export type HandOffEnd = "done" | "read";
 
+/** Takes live events from an inbox handed off to it. */
+export interface HandOffReceiver {
+  receive(event: RunEvent): HandOffAnswer;
+}
+
 interface HandOff {
-  receive: (event: RunEvent) => HandOffAnswer;
+  receiver: HandOffReceiver;
   end: (how: HandOffEnd) => void;
 }
 
@@ -32,10 +37,6 @@ export class RunEventInbox {
   private wakeReader: (() => void) | null = null;
   private handOff: HandOff | null = null;
   private watched: AbortSignal | undefined;
-  private readonly wakeOnAbort = () => {
-    this.endHandOff("read");
-    this.wake();
-  };
   private closed = false;
 
   constructor(
@@ -50,7 +51,7 @@ export class RunEventInbox {
       // A receiver that throws gives the event back: the reader sends it the ordinary way.
       let answer: HandOffAnswer;
       try {
-        answer = handOff.receive(event);
+        answer = handOff.receiver.receive(event);
       } catch {
         answer = "refused";
       }
@@ -89,15 +90,21 @@ export class RunEventInbox {
   }
 
   /**
-   * Sends pushed events to `receive` until it answers `last` ("done") or `refused`, a resync is
+   * Sends pushed events to `receiver` until it answers `last` ("done") or `refused`, a resync is
    * asked for, the inbox closes or `signal` aborts ("read": read the inbox again). Only for a reader
    * with nothing left to read: it resolves "read" at once when something is queued.
    */
-  handOffUntilEnd(receive: (event: RunEvent) => HandOffAnswer, signal?: AbortSignal): Promise<HandOffEnd> {
+  handOffUntilEnd(receiver: HandOffReceiver, signal?: AbortSignal): Promise<HandOffEnd> {
     if (this.closed || signal?.aborted || this.resyncPending || this.queue.length > 0 || this.handOff)
       return Promise.resolve("read");
     this.watch(signal);
-    return new Promise<HandOffEnd>((end) => (this.handOff = { receive, end }));
+    return new Promise<HandOffEnd>((end) => (this.handOff = { receiver, end }));
+  }
+
+  /** The watched signal aborted (the inbox is its listener object: no closure per subscriber). */
+  handleEvent(): void {
+    this.endHandOff("read");
+    this.wake();
   }
 
   close(): void {
@@ -120,8 +127,8 @@ export class RunEventInbox {
   // listener is registered once per signal rather than once per wait.
   private watch(signal: AbortSignal | undefined): void {
     if (signal === this.watched) return;
-    this.watched?.removeEventListener("abort", this.wakeOnAbort);
-    signal?.addEventListener("abort", this.wakeOnAbort, { once: true });
+    this.watched?.removeEventListener("abort", this);
+    signal?.addEventListener("abort", this, { once: true });
     this.watched = signal;
   }
 

@@ -66,16 +66,20 @@ export function rememberSubscriptionRequest(input: object, address: Subscription
  * ordinary way.
  */
 export async function socketDelivery(
-  procedure: object,
+  rawInput: Promise<unknown> | null,
   socket: FrameSocket | undefined,
 ): Promise<((event: RunEvent) => void) | null> {
-  // tRPC passes its options on to the resolver, `getRawInput` among them, though they are not typed.
-  const { getRawInput } = procedure as { getRawInput?: unknown };
-  if (!socket || typeof getRawInput !== "function") return null;
-  const raw: unknown = await (getRawInput as () => Promise<unknown>)();
+  if (!socket || !rawInput) return null;
+  const raw = await rawInput;
   const address = typeof raw === "object" && raw !== null ? subscriptionRequests.get(raw) : undefined;
   if (!address) return null;
   return (event) => socket.send(eventFrame(address, event), TEXT_FRAME);
+}
+
+/** The raw input of a procedure call: tRPC passes `getRawInput` on to the resolver, though it is not typed. */
+export function rawInputOf(procedure: object): Promise<unknown> | null {
+  const { getRawInput } = procedure as { getRawInput?: unknown };
+  return typeof getRawInput === "function" ? (getRawInput as () => Promise<unknown>)() : null;
 }
 
 const TEXT_FRAME = { binary: false } as const;
