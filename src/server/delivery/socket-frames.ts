@@ -37,10 +37,9 @@ export function encodedPayload(payload: object): string {
 // subscriptions alike (the first is 1), so most sockets of a run get the very same bytes.
 const eventFrames = new WeakMap<RunEvent, Map<string, Buffer>>();
 
-function eventFrame(address: SubscriptionAddress, event: RunEvent): Buffer {
+function eventFrame(address: SubscriptionAddress, key: string, event: RunEvent): Buffer {
   let frames = eventFrames.get(event);
   if (!frames) eventFrames.set(event, (frames = new Map<string, Buffer>()));
-  const key = `${typeof address.id}:${address.id}:${address.jsonrpc ?? ""}`;
   let frame = frames.get(key);
   if (!frame) {
     frame = Buffer.from(trackedDataText(address, String(event.seq), encodedPayload(event)));
@@ -73,7 +72,8 @@ export async function socketDelivery(
   const raw = await rawInput;
   const address = typeof raw === "object" && raw !== null ? subscriptionRequests.get(raw) : undefined;
   if (!address) return null;
-  return (event) => socket.send(eventFrame(address, event), TEXT_FRAME);
+  const key = `${typeof address.id}:${address.id}:${address.jsonrpc ?? ""}`;
+  return (event) => socket.send(eventFrame(address, key, event), TEXT_FRAME);
 }
 
 /** The raw input of a procedure call: tRPC passes `getRawInput` on to the resolver, though it is not typed. */
