@@ -8,15 +8,16 @@ import type { PlanNode } from "../src/plans/types";
 import { useTestServer } from "./support/fixture";
 import { TEST_OWNER } from "./support/test-server";
 
-// One node: with a step delay it just waits (a run that stays active); without, it floods the
+// One node: it waits its step delay (a run that stays active, until cancelled), then floods the
 // timeline with large DebugTrace events (under the 4000 bytes the outbox announces by NOTIFY),
-// so a stalled reader's backlog grows fast.
+// so a stalled reader's backlog grows fast: 50 of them, or 3,000 for the app path "/long".
 const plan: PlanNode<CanonicalInput>[] = [
   {
     name: "Flood",
     async run(ctx) {
       if (ctx.input.stepDelayMs > 0) await sleep(ctx.input.stepDelayMs, undefined, { signal: ctx.signal });
-      else for (let i = 0; i < 50; i++) await ctx.trace(`flood.${i}.${"x".repeat(3_000)}`);
+      const count = ctx.input.appPath === "/long" ? 3_000 : 50;
+      for (let i = 0; i < count && !ctx.signal.aborted; i++) await ctx.trace(`flood.${i}.${"x".repeat(3_000)}`);
     },
   },
 ];
@@ -85,7 +86,47 @@ describe("subscriber limits", () => {
     );
     socket.destroy();
   });
+
+  it("a socket that stops reading a run's live events is dropped too", { timeout: 60_000 }, async () => {
+    const { fanout } = api().server.services;
+    const { trpc } = api().client();
+    // More than the kernel's socket buffers hold, a second after the start.
+    const run = await trpc.run.start.mutate({ appPath: "/long", stepDelayMs: 1_000 });
+    const socket = await stalledSocket();
+    const before = fanout.subscriberCount;
+    for (const id of [1, 2, 3]) {
+      const request = { id, method: "subscription", params: { path: "run.events", input: { runId: run.id } } };
+      socket.write(maskedTextFrame(JSON.stringify(request)));
+    }
+    await awaitCondition(() => fanout.subscriberCount === before + 3, "the run.events subscriptions");
+    // The flood comes after they attached: it reaches them live, written by the fan-out.
+    await awaitCondition(() => fanout.subscriberCount === before, "the stalled socket to be dropped", 40_000);
+    socket.destroy();
+    await trpc.run.cancel.mutate({ runId: run.id });
+  });
 });
+
+/** A raw TCP socket of the test owner speaking just enough WebSocket to send requests, and never reading. */
+async function stalledSocket(): Promise<net.Socket> {
+  const { port } = new URL(api().server.url);
+  const socket = net.connect(Number(port), "127.0.0.1");
+  await new Promise((resolve) => socket.once("connect", resolve));
+  socket.pause();
+  socket.write(
+    [
+      "GET /api/trpc HTTP/1.1",
+      `Host: 127.0.0.1:${port}`,
+      "Upgrade: websocket",
+      "Connection: Upgrade",
+      `Sec-WebSocket-Key: ${randomBytes(16).toString("base64")}`,
+      "Sec-WebSocket-Version: 13",
+      `Authorization: Bearer ${await api().tokenFor(TEST_OWNER)}`,
+      "",
+      "",
+    ].join("\r\n"),
+  );
+  return socket;
+}
 
 /** One client-to-server WebSocket text frame (clients must mask). */
 function maskedTextFrame(text: string): Buffer {

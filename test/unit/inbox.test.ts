@@ -107,4 +107,61 @@ describe("a subscriber's inbox", () => {
     box.close();
     expect(forget).toHaveBeenCalledTimes(1);
   });
+
+  it("hands pushed events to a receiver while handed off, until it takes the last one", async () => {
+    const box = inbox();
+    const received: number[] = [];
+    const handOff = box.handOffUntilEnd({
+      receive: (e) => {
+        received.push(e.seq);
+        return e.seq === 3 ? "last" : "taken";
+      },
+    });
+    for (const seq of [1, 2, 3, 4]) box.push(event(seq));
+    expect(await handOff).toBe("done");
+    expect(received).toEqual([1, 2, 3]);
+    // What came after the last one is queued, as for any reader.
+    expect(await box.next()).toEqual({ kind: "event", event: event(4) });
+  });
+
+  it("ends a hand-off for the reader to read when the receiver refuses an event or throws", async () => {
+    const box = inbox();
+    const refused = box.handOffUntilEnd({ receive: () => "refused" });
+    box.push(event(5));
+    expect(await refused).toBe("read");
+    expect(await box.next()).toEqual({ kind: "event", event: event(5) });
+
+    const throwing = box.handOffUntilEnd({
+      receive: () => {
+        throw new Error("socket gone");
+      },
+    });
+    box.push(event(6));
+    expect(await throwing).toBe("read");
+    expect(await box.next()).toEqual({ kind: "event", event: event(6) });
+  });
+
+  it("ends a hand-off at a resync, a close or the reader's abort, and never starts one over a queue", async () => {
+    const box = inbox();
+    const receiver = { receive: vi.fn(() => "taken" as const) };
+    const resynced = box.handOffUntilEnd(receiver);
+    box.requestResync();
+    expect(await resynced).toBe("read");
+    expect(await box.next()).toEqual({ kind: "resync" });
+
+    const reader = new AbortController();
+    const aborted = box.handOffUntilEnd(receiver, reader.signal);
+    expect(await hasSettled(aborted)).toBe(false);
+    reader.abort();
+    expect(await aborted).toBe("read");
+    box.push(event(1));
+    expect(await box.handOffUntilEnd(receiver)).toBe("read"); // event 1 waits in the queue
+    expect(await box.next()).toEqual({ kind: "event", event: event(1) });
+
+    const closed = box.handOffUntilEnd(receiver);
+    box.close();
+    expect(await closed).toBe("read");
+    box.push(event(2));
+    expect(receiver.receive).not.toHaveBeenCalled();
+  });
 });

@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { socketDelivery, type FrameSocket } from "../../src/server/delivery/socket-frames";
+import type { RunEvent } from "../../src/server/events/types";
 import { trackedPayloadEncoder } from "../../src/server/http/ws-encoder";
 
 /** A tracked data message built the way tRPC's WebSocket handler builds it (same keys, same order). */
@@ -75,4 +77,61 @@ describe("the WebSocket encoder", () => {
     expect(trackedPayloadEncoder.decode('{"id":1,"method":"subscription"}')).toEqual({ id: 1, method: "subscription" });
     expect(() => trackedPayloadEncoder.decode(new Uint8Array([123, 125]))).toThrow(/text frames/);
   });
+
+  it("tells a subscription its address, so the frames written to its socket are the encoder's, byte for byte", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.integer(), fc.string({ unit: "binary" })),
+        fc.constantFrom("2.0" as const, undefined),
+        eventLike,
+        async (id, jsonrpc, event) => {
+          const { socket, sent } = recordingSocket();
+          const deliver = await socketDelivery(Promise.resolve(subscriptionInput(id, jsonrpc)), socket);
+          deliver!(event);
+          const expected = trackedPayloadEncoder.encode(trackedMessage(id, jsonrpc, String(event.seq), event));
+          expect(sent.map((frame) => frame.toString("utf8"))).toEqual([expected]);
+        },
+      ),
+    );
+  });
+
+  it("writes the same bytes to every subscription with the same address, and its own to any other", async () => {
+    const event = { runId: "r", seq: 3, ts: 1, type: "NodeStarted", v: 1, source: "worker" } as RunEvent;
+    const { socket, sent } = recordingSocket();
+    for (const id of [1, 1, 2]) (await socketDelivery(Promise.resolve(subscriptionInput(id, "2.0")), socket))!(event);
+    expect(sent[0]).toBe(sent[1]);
+    expect(sent[2]).not.toBe(sent[0]);
+    expect(JSON.parse(sent[2]!.toString("utf8"))).toMatchObject({ id: 2, result: { id: "3" } });
+  });
+
+  it("moves a lastEventId beside the input into it, as tRPC would, and knows only what it decoded", async () => {
+    const decoded = trackedPayloadEncoder.decode(
+      JSON.stringify({
+        id: 4,
+        method: "subscription",
+        params: { path: "run.events", input: { runId: "r" }, lastEventId: "9" },
+      }),
+    ) as { params: { input: object; lastEventId?: string } };
+    expect(decoded.params).toEqual({ path: "run.events", input: { runId: "r", lastEventId: "9" } });
+    const { socket } = recordingSocket();
+    expect(await socketDelivery(Promise.resolve(decoded.params.input), socket)).not.toBeNull();
+    expect(await socketDelivery(Promise.resolve({ runId: "r" }), socket)).toBeNull();
+    expect(await socketDelivery(null, socket)).toBeNull();
+  });
 });
+
+/** The input object of a subscription request, as tRPC hands it to the procedure after decoding. */
+function subscriptionInput(id: string | number, jsonrpc: "2.0" | undefined): object {
+  const request = {
+    id,
+    ...(jsonrpc ? { jsonrpc } : {}),
+    method: "subscription",
+    params: { path: "run.events", input: { runId: "r" } },
+  };
+  return (trackedPayloadEncoder.decode(JSON.stringify(request)) as { params: { input: object } }).params.input;
+}
+
+function recordingSocket(): { socket: FrameSocket; sent: Buffer[] } {
+  const sent: Buffer[] = [];
+  return { socket: { send: (data) => void sent.push(data) }, sent };
+}

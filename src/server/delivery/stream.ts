@@ -6,6 +6,7 @@ import { InvalidRequestError, RunNotFoundError } from "../errors";
 import { readEventsAfter, readLogEnd } from "../events/read";
 import type { RunEvent } from "../events/types";
 import type { RunEventFanout } from "./fanout";
+import type { HandOffAnswer, RunEventInbox } from "./inbox";
 
 // Large enough to make backfill cheap per row, small enough to start yielding quickly.
 const BACKFILL_PAGE_SIZE = 1000;
@@ -38,6 +39,19 @@ function sharedRead(read: ReadEvents, db: Db, runId: string, afterSeq: number, l
   return page;
 }
 
+// Longest pause between tries while the database is unreachable.
+const MAX_RETRY_PAUSE_MS = 1_000;
+
+/** What a subscription to a run's events may add to its stream (see streamRunEvents). */
+export interface StreamOptions<T> {
+  /** Writes a live event straight to the subscriber, in the fan-out's dispatch. */
+  deliver?: ((event: RunEvent) => void) | null;
+  /** Awaited first, before anything is read or attached (e.g. the caller's right to read the run). */
+  authorize?: (runId: string) => Promise<unknown>;
+  /** What is yielded for each event (e.g. tRPC's tracked envelope); the event itself by default. */
+  envelope?: (event: RunEvent) => T;
+}
+
 /**
  * Yields a run's events with seq > afterSeq: the backfill from the table, then live events, each
  * exactly once and in seq order, and returns after RunFinished. The live listener is attached
@@ -47,42 +61,29 @@ function sharedRead(read: ReadEvents, db: Db, runId: string, afterSeq: number, l
  * Attaching costs one query when there is something to backfill: a non-empty first page proves the
  * run exists and that afterSeq is not past its end, so the run row is read only when the page is
  * empty (unknown run, fromSeq too far, or a finished run the client has completely).
+ *
+ * With `deliver`, a caught-up stream yields nothing while it stays caught up: the fan-out calls
+ * `deliver` with each next event as it dispatches it (one call per event per subscriber, no promise
+ * or generator in between), and the stream only wakes to catch up from the table after a gap or a
+ * resync, or to return after RunFinished. Whoever consumes the stream must have sent every event
+ * it yielded before asking for the next, so that nothing `deliver` sends overtakes them.
  */
-export async function* streamRunEvents(
+export async function* streamRunEvents<T = RunEvent>(
   deps: { db: Db; fanout: RunEventFanout; readEvents?: typeof readEventsAfter },
   runId: string,
   afterSeq: number,
   signal?: AbortSignal,
-): AsyncGenerator<RunEvent, void, undefined> {
-  const read = deps.readEvents ?? readEventsAfter;
-  const readEvents = (afterSeq: number) => sharedRead(read, deps.db, runId, afterSeq, BACKFILL_PAGE_SIZE);
-  const inbox = deps.fanout.subscribe(runId);
+  options: StreamOptions<T> = {},
+): AsyncGenerator<T, void, undefined> {
+  await options.authorize?.(runId);
+  const envelope = options.envelope ?? ((event: RunEvent) => event as T);
+  // Everything a subscriber holds while idle is here and in the inbox: one generator, no closures.
+  const stream = new RunEventStream(deps, runId, afterSeq, signal, options.deliver ?? null);
+  const { inbox } = stream;
   try {
-    let lastSent = afterSeq;
-    let finished = false;
-
-    // Reads the table from lastSent on: the backfill, and whenever live delivery has a gap. While
-    // a full page is being yielded, the next one is already being read.
-    async function* catchUp(firstPage?: RunEvent[]): AsyncGenerator<RunEvent, void, undefined> {
-      let page = firstPage ?? (await untilDatabaseAnswers(() => readEvents(lastSent), signal));
-      for (;;) {
-        const last = page.at(-1);
-        const nextPage =
-          page.length === BACKFILL_PAGE_SIZE && last && last.type !== "RunFinished" ? readEvents(last.seq) : null;
-        nextPage?.catch(() => {}); // awaited below unless the subscriber leaves first
-        for (const event of page) {
-          lastSent = event.seq;
-          finished = event.type === "RunFinished";
-          yield event;
-        }
-        if (!nextPage || finished) return;
-        page = await nextPage.catch(() => untilDatabaseAnswers(() => readEvents(lastSent), signal));
-      }
-    }
-
-    const firstPage = await readEvents(afterSeq);
+    const firstPage = await stream.read(afterSeq);
     if (firstPage.length > 0) {
-      yield* catchUp(firstPage);
+      for await (const event of stream.catchUp(firstPage)) yield envelope(event);
     } else {
       const run = await readLogEnd(deps.db, runId);
       if (!run) throw new RunNotFoundError(runId);
@@ -93,15 +94,16 @@ export async function* streamRunEvents(
       if (isTerminal(run.status) && afterSeq >= run.lastSeq) return;
     }
 
-    while (!finished) {
+    while (!stream.finished) {
+      if (stream.deliver && (await inbox.handOffUntilEnd(stream, signal)) === "done") return;
       const item = await inbox.next(signal);
       if (!item) return;
-      if (item.kind === "resync" || item.event.seq > lastSent + 1) {
-        yield* catchUp();
-      } else if (item.event.seq === lastSent + 1) {
-        lastSent = item.event.seq;
-        finished = item.event.type === "RunFinished";
-        yield item.event;
+      if (item.kind === "resync" || item.event.seq > stream.lastSent + 1) {
+        for await (const event of stream.catchUp()) yield envelope(event);
+      } else if (item.event.seq === stream.lastSent + 1) {
+        stream.lastSent = item.event.seq;
+        stream.finished = item.event.type === "RunFinished";
+        yield envelope(item.event);
       }
     }
   } finally {
@@ -109,21 +111,77 @@ export async function* streamRunEvents(
   }
 }
 
-// Longest pause between tries while the database is unreachable.
-const MAX_RETRY_PAUSE_MS = 1_000;
-
 /**
- * A read for a stream that is already flowing: while the database is unreachable it is tried
- * again (every second at most), so the subscriber catches up soon after the database returns
- * instead of losing its subscription. Other errors, and the subscriber leaving, end it.
+ * One subscriber's position in a run's events. Its state lives on one object with methods, not in
+ * closures: an idle subscriber holds little, and thousands of them hold it each.
  */
-async function untilDatabaseAnswers<T>(read: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, MAX_RETRY_PAUSE_MS)) {
-    try {
-      return await read();
-    } catch (error) {
-      if (!isDatabaseUnavailable(error) || signal?.aborted) throw error;
-      await sleep(pauseMs, undefined, signal ? { signal } : {});
+class RunEventStream {
+  readonly inbox: RunEventInbox;
+  lastSent: number;
+  finished = false;
+  private readonly readPage: ReadEvents;
+
+  constructor(
+    private readonly deps: { db: Db; fanout: RunEventFanout; readEvents?: typeof readEventsAfter },
+    private readonly runId: string,
+    afterSeq: number,
+    private readonly signal: AbortSignal | undefined,
+    readonly deliver: ((event: RunEvent) => void) | null,
+  ) {
+    this.readPage = deps.readEvents ?? readEventsAfter;
+    this.lastSent = afterSeq;
+    this.inbox = deps.fanout.subscribe(runId);
+  }
+
+  read(afterSeq: number): Promise<RunEvent[]> {
+    return sharedRead(this.readPage, this.deps.db, this.runId, afterSeq, BACKFILL_PAGE_SIZE);
+  }
+
+  /**
+   * Reads the table from lastSent on: the backfill, and whenever live delivery has a gap. While a
+   * full page is being yielded, the next one is already being read.
+   */
+  async *catchUp(firstPage?: RunEvent[]): AsyncGenerator<RunEvent, void, undefined> {
+    let page = firstPage ?? (await this.readThroughOutage(this.lastSent));
+    for (;;) {
+      const last = page.at(-1);
+      const nextPage =
+        page.length === BACKFILL_PAGE_SIZE && last && last.type !== "RunFinished" ? this.read(last.seq) : null;
+      nextPage?.catch(() => {}); // awaited below unless the subscriber leaves first
+      for (const event of page) {
+        this.lastSent = event.seq;
+        this.finished = event.type === "RunFinished";
+        yield event;
+      }
+      if (!nextPage || this.finished) return;
+      page = await nextPage.catch(() => this.readThroughOutage(this.lastSent));
     }
+  }
+
+  /**
+   * A read for a stream that is already flowing: while the database is unreachable it is tried
+   * again (every second at most), so the subscriber catches up soon after the database returns
+   * instead of losing its subscription. Other errors, and the subscriber leaving, end it.
+   */
+  private async readThroughOutage(afterSeq: number): Promise<RunEvent[]> {
+    const { signal } = this;
+    for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, MAX_RETRY_PAUSE_MS)) {
+      try {
+        return await this.read(afterSeq);
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || signal?.aborted) throw error;
+        await sleep(pauseMs, undefined, signal ? { signal } : {});
+      }
+    }
+  }
+
+  /** The inbox's hand-off: the next live event is delivered where the fan-out dispatches it; a gap is left to live(). */
+  receive(event: RunEvent): HandOffAnswer {
+    if (event.seq <= this.lastSent) return "taken";
+    if (event.seq !== this.lastSent + 1 || !this.deliver) return "refused";
+    this.deliver(event);
+    this.lastSent = event.seq;
+    this.finished = event.type === "RunFinished";
+    return this.finished ? "last" : "taken";
   }
 }

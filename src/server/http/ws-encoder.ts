@@ -1,8 +1,5 @@
 import type { Encoder } from "@trpc/server/adapters/ws";
-
-// The JSON of each tracked payload (a run's event) already encoded, by the object itself: the fan-out
-// hands the same event object to every subscriber of a run, and a shared backfill read the same page.
-const encodedPayloads = new WeakMap<object, string>();
+import { encodedPayload, rememberSubscriptionRequest, trackedDataText } from "../delivery/socket-frames";
 
 /**
  * tRPC's WebSocket encoder, encoding each tracked subscription payload once for all the sockets it
@@ -10,22 +7,45 @@ const encodedPayloads = new WeakMap<object, string>();
  * data message, `{ id, jsonrpc?, result: { type: "data", data: { id, data }, id } }` with exactly
  * those keys, is assembled from its parts with the payload's memoised JSON; anything else is
  * stringified whole. Payloads must not change once sent, which holds for events (immutable).
+ *
+ * Decoding remembers each subscription request by its input object, which tRPC hands to the
+ * procedure, so the subscription can write its events' frames to its socket itself
+ * (delivery/socket-frames.ts).
  */
 export const trackedPayloadEncoder: Encoder = {
   encode(message) {
     const tracked = trackedDataMessage(message);
     if (!tracked) return JSON.stringify(message);
-    let payload = encodedPayloads.get(tracked.payload);
-    if (payload === undefined) encodedPayloads.set(tracked.payload, (payload = JSON.stringify(tracked.payload)));
-    const trackedId = JSON.stringify(tracked.trackedId);
-    const jsonrpc = tracked.jsonrpc === undefined ? "" : `,"jsonrpc":${JSON.stringify(tracked.jsonrpc)}`;
-    return `{"id":${JSON.stringify(tracked.id)}${jsonrpc},"result":{"type":"data","data":{"id":${trackedId},"data":${payload}},"id":${trackedId}}}`;
+    return trackedDataText(tracked, tracked.trackedId, encodedPayload(tracked.payload));
   },
   decode(data) {
     if (typeof data !== "string") throw new Error("JSON messages are text frames");
-    return JSON.parse(data) as unknown;
+    const decoded = JSON.parse(data) as unknown;
+    if (Array.isArray(decoded)) decoded.forEach(rememberSubscription);
+    else rememberSubscription(decoded);
+    return decoded;
   },
 };
+
+/**
+ * Remembers a subscription request by its input object. A `lastEventId` beside the input is moved
+ * into it here, as tRPC's handler would do next (`{ ...input, lastEventId }`): tRPC then hands the
+ * procedure this very object. Anything that is not a well-formed subscription request is left as it is.
+ */
+function rememberSubscription(message: unknown): void {
+  if (!isRecord(message) || message.method !== "subscription" || !isRecord(message.params)) return;
+  const { id, jsonrpc, params } = message;
+  if (!(typeof id === "string" || (typeof id === "number" && Number.isFinite(id)))) return;
+  if (!(jsonrpc === undefined || jsonrpc === "2.0")) return;
+  const input = params.input;
+  if (!isRecord(input) || Array.isArray(input)) return;
+  if (params.lastEventId === undefined) return rememberSubscriptionRequest(input, { id, jsonrpc });
+  if (typeof params.lastEventId !== "string") return;
+  const withLastEventId = { ...input, lastEventId: params.lastEventId };
+  params.input = withLastEventId;
+  delete params.lastEventId;
+  rememberSubscriptionRequest(withLastEventId, { id, jsonrpc });
+}
 
 interface TrackedDataMessage {
   id: string | number;

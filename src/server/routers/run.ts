@@ -15,6 +15,7 @@ import { RUN_STATUSES } from "../../shared/run-status";
 import { isAnonymousOwner } from "../auth/session-cookie";
 import { mintViewToken, VIEW_TOKEN_PATTERN } from "../auth/view-tokens";
 import { streamActivity } from "../delivery/activity";
+import { rawInputOf, socketDelivery } from "../delivery/socket-frames";
 import { streamRunEvents } from "../delivery/stream";
 import { InvalidRequestError, ViewTokenNotFoundError } from "../errors";
 import { cancelRun } from "../runs/cancel";
@@ -28,6 +29,10 @@ import { startRun } from "../runs/start";
 import { withinConnectionLimits } from "../trpc/connection-limits";
 import { whileCredentialHolds } from "../trpc/credential-watch";
 import { mapDomainErrors } from "../trpc/error-mapping";
+import type { Credential } from "../auth/credentials";
+import type { RunEvent } from "../events/types";
+import type { Run } from "../runs/types";
+import type { Context } from "../trpc/context";
 import { createTRPCRouter, ownerProcedure, runReaderProcedure } from "../trpc/init";
 
 const runIdInput = z.object({ runId: z.guid() });
@@ -170,17 +175,11 @@ export const runRouter = createTRPCRouter({
           .nullish(),
       }),
     )
-    .subscription(async function* ({ ctx, input, signal }) {
-      const afterSeq = input.lastEventId ? Number(input.lastEventId) : (input.fromSeq ?? 0);
-      const { database, fanout } = ctx.services;
-      const owned = async function* (signal: AbortSignal) {
-        await ctx.readableRun(input.runId);
-        yield* streamRunEvents({ db: database.db, fanout }, input.runId, afterSeq, signal);
-      };
-      const authorized = whileCredentialHolds(ctx.services.auth, ctx.credential, signal, owned);
-      for await (const event of withinConnectionLimits(ctx, mapDomainErrors(authorized))) {
-        yield tracked(String(event.seq), event);
-      }
+    .subscription(async (procedure) => {
+      const { ctx, input, signal } = procedure;
+      // Live events of a caught-up subscriber are written to its socket by the fan-out, encoded once.
+      const deliver = await socketDelivery(rawInputOf(procedure), ctx.connection?.socket);
+      return runEvents(ctx, input, signal, deliver);
     }),
 
   /** The caller's runs' events as they are published, for live run lists; `resync` asks for a refetch. */
@@ -221,3 +220,26 @@ export const runRouter = createTRPCRouter({
       return { revokedAt: revokedAt.toISOString() };
     }),
 });
+
+/**
+ * run.events: the run's events after `afterSeq` (or `lastEventId`), while the credential holds.
+ * Not a generator of its own: each layer is a generator that every idle subscriber keeps.
+ */
+function runEvents(
+  ctx: Context & { credential: Credential; readableRun: (runId: string) => Promise<Run> },
+  input: { runId: string; fromSeq?: number; lastEventId?: string | null },
+  signal: AbortSignal | undefined,
+  deliver: ((event: RunEvent) => void) | null,
+) {
+  const afterSeq = input.lastEventId ? Number(input.lastEventId) : (input.fromSeq ?? 0);
+  const deps = { db: ctx.services.database.db, fanout: ctx.services.fanout };
+  const options = { deliver, authorize: ctx.readableRun, envelope: trackedEvent };
+  const authorized = whileCredentialHolds(ctx.services.auth, ctx.credential, signal, (signal) =>
+    streamRunEvents(deps, input.runId, afterSeq, signal, options),
+  );
+  return withinConnectionLimits(ctx, mapDomainErrors(authorized));
+}
+
+function trackedEvent(event: RunEvent) {
+  return tracked(String(event.seq), event);
+}
