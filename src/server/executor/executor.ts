@@ -193,7 +193,7 @@ export class RunExecutor {
     try {
       const renewed = await renewLeases(database.db, instanceId, leaseMs, ids);
       const held = new Set(renewed.map((run) => run.id));
-      for (const run of renewed) if (run.cancelRequestedAt) this.interrupt(run.id, "user_cancelled");
+      for (const run of renewed) if (run.cancelRequested) this.interrupt(run.id, "user_cancelled");
       for (const runId of ids) {
         if (held.has(runId) || !this.active.has(runId)) continue;
         log.warn({ runId }, "lease not renewed: the run went on elsewhere; stopping it here");
