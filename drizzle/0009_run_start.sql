@@ -3,7 +3,8 @@
 -- to be eight round trips holding a pooled connection. Each statement in here takes a new snapshot
 -- (READ COMMITTED, volatile function), so the counts made after the lock see every start that held
 -- it before: count-then-insert stays exact across concurrent starts and instances.
--- A null limit is not checked. outcome: created | repeat (the owner already has a run with this
+-- The rate counts stop at the limit (the oldest starts of the last minute, whose age is the retry
+-- hint), so a start costs the same however many runs its owner started. A null limit is not checked. outcome: created | repeat (the owner already has a run with this
 -- request key: nothing written) | owner_active | owner_rate | address_active | address_rate | queued.
 CREATE FUNCTION start_run(
   p_owner_id text, p_created_by_address text, p_request_key text, p_request_fingerprint text, p_plan text,
@@ -31,7 +32,8 @@ BEGIN
   IF p_owner_per_minute IS NOT NULL THEN
     SELECT count(*), greatest(ceil(extract(epoch FROM min(created_at) + interval '1 minute' - now()) * 1000), 0)
       INTO counted, retry_after_ms
-      FROM runs WHERE owner_id = p_owner_id AND created_at > now() - interval '1 minute';
+      FROM (SELECT created_at FROM runs WHERE owner_id = p_owner_id AND created_at > now() - interval '1 minute'
+            ORDER BY created_at LIMIT p_owner_per_minute) recent;
     IF counted >= p_owner_per_minute THEN
       outcome := 'owner_rate';
       RETURN;
@@ -51,7 +53,9 @@ BEGIN
     IF p_address_per_minute IS NOT NULL THEN
       SELECT count(*), greatest(ceil(extract(epoch FROM min(created_at) + interval '1 minute' - now()) * 1000), 0)
         INTO counted, retry_after_ms
-        FROM runs WHERE created_by_address = p_created_by_address AND created_at > now() - interval '1 minute';
+        FROM (SELECT created_at FROM runs
+              WHERE created_by_address = p_created_by_address AND created_at > now() - interval '1 minute'
+              ORDER BY created_at LIMIT p_address_per_minute) recent;
       IF counted >= p_address_per_minute THEN
         outcome := 'address_rate';
         RETURN;
