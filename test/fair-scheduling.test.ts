@@ -5,6 +5,7 @@ import { applyMigrations } from "../src/db/migrate";
 import { awaitCondition, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
 import { createTestDatabase } from "./support/test-database";
+import { startQueuedRun } from "./support/event-log-database";
 
 const api = useTestServer({ executor: { concurrency: 4, slotsPerOwner: 2 } });
 
@@ -43,7 +44,7 @@ describe("fair scheduling across owners", () => {
         outbox: { wake() {} },
         metrics: { eventAppended() {}, runFinished() {}, runResumed() {} },
       });
-      const start = async (ownerId: string) => (await log.start({ ownerId, appPath: "/", stepDelayMs: 0 }))!;
+      const start = (ownerId: string) => startQueuedRun(log, { ownerId, appPath: "/", stepDelayMs: 0 });
       const a = [await start("a"), await start("a"), await start("a")];
       const b = await start("b");
       const c = await start("c");
@@ -57,7 +58,7 @@ describe("fair scheduling across owners", () => {
 
       // Anonymous owners are free to mint: their runs share the slots of the address that created them.
       const fromOneAddress = async (ownerId: string) =>
-        (await log.start({ ownerId, createdByAddress: "10.0.0.9", appPath: "/", stepDelayMs: 0 }))!;
+        startQueuedRun(log, { ownerId, createdByAddress: "10.0.0.9", appPath: "/", stepDelayMs: 0 });
       await claimQueuedRuns(handle.db, lease, 10, { slotsPerOwner: 1, held: new Map() }); // the rest of a's
       const minted = [await fromOneAddress("anon:1"), await fromOneAddress("anon:2"), await fromOneAddress("anon:3")];
       const quiet = await start("quiet");

@@ -4,7 +4,7 @@ import { runEvents, runOutbox, runs } from "../src/db/schema";
 import { appendBatch } from "../src/server/events/append-batch";
 import type { NewEvent } from "../src/server/events/types";
 import { claimQueuedRuns } from "../src/server/executor/leases";
-import { useEventLogDatabase } from "./support/event-log-database";
+import { startQueuedRun, useEventLogDatabase } from "./support/event-log-database";
 
 // Group commit against a real database: appends of many runs asked for in one turn share a
 // statement, and each still gets its own seq, its own answer and its own refusal.
@@ -17,7 +17,7 @@ const nodeStarted = (name: string): NewEvent => ({ type: "NodeStarted", name, so
 async function runningRuns(count: number): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++)
-    ids.push((await store.log.start({ ownerId: "owner", appPath: "/", stepDelayMs: 0 }))!.id);
+    ids.push((await startQueuedRun(store.log, { ownerId: "owner", appPath: "/", stepDelayMs: 0 })).id);
   const claimed = await claimQueuedRuns(store.db, { instanceId: INSTANCE, leaseMs: 60_000 }, count, {
     slotsPerOwner: count,
     held: new Map(),

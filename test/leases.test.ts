@@ -2,14 +2,14 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runs } from "../src/db/schema";
 import { claimQueuedRuns, handBackLeases, takeAbandonedRuns } from "../src/server/executor/leases";
-import { useEventLogDatabase } from "./support/event-log-database";
+import { startQueuedRun, useEventLogDatabase } from "./support/event-log-database";
 
 // The lease statements against a real database, with no executor around them: the fencing they
 // give is what keeps a stalled executor from writing into a run that went on elsewhere.
 const store = useEventLogDatabase();
 
 const LEASE = 60_000;
-const startRun = async () => (await store.log.start({ ownerId: "owner", appPath: "/", stepDelayMs: 0 }))!;
+const startRun = () => startQueuedRun(store.log, { ownerId: "owner", appPath: "/", stepDelayMs: 0 });
 const claim = (instanceId: string) =>
   claimQueuedRuns(store.db, { instanceId, leaseMs: LEASE }, 10, { slotsPerOwner: 10, held: new Map() });
 const takeAbandoned = (instanceId: string, executing: string[] = []) =>

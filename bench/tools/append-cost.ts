@@ -42,7 +42,10 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const mode of ["group commit", "one statement each"] as const) {
       const ids: string[] = [];
-      for (let i = 0; i < runs; i++) ids.push((await log.start({ ownerId: "o", appPath: "/", stepDelayMs: 0 }))!.id);
+      for (let i = 0; i < runs; i++) {
+        const outcome = await log.start({ ownerId: "o", appPath: "/", stepDelayMs: 0 });
+        if ("created" in outcome) ids.push(outcome.created.id);
+      }
       await claimQueuedRuns(db, { instanceId: "i", leaseMs: 600_000 }, runs, { slotsPerOwner: runs, held: new Map() });
       const pids = await backends();
       const [cpu0, pg0, t0] = [selfCpu(), cpuSeconds(pids), performance.now()];

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from "vitest";
 import type { Database } from "../../src/db/client";
 import { applyMigrations } from "../../src/db/migrate";
+import type { NewRun } from "../../src/server/events/create-run";
 import { EventLog } from "../../src/server/events/event-log";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
@@ -27,4 +28,11 @@ export function useEventLogDatabase(): { db: Database["db"]; log: EventLog } {
     await database.drop();
   });
   return store;
+}
+
+/** Starts a run with no limits and returns it; fails the test if it was not created. */
+export async function startQueuedRun(log: EventLog, run: NewRun): Promise<{ id: string; createdAt: Date }> {
+  const outcome = await log.start(run);
+  if (!("created" in outcome)) throw new Error(`run not created: ${JSON.stringify(outcome)}`);
+  return outcome.created;
 }

@@ -16,35 +16,53 @@ export interface NewRun {
   request?: { key: string; fingerprint: string } | null;
 }
 
+/** The limits a start is admitted under; an absent one is not checked. */
+export interface Admission {
+  ownerActive?: number;
+  ownerPerMinute?: number;
+  /** Checked only for a run with a createdByAddress (an anonymous owner's). */
+  addressActive?: number;
+  addressPerMinute?: number;
+  queued?: number;
+}
+
+/** Which limit refused a start, and when trying again may pass (rates only). */
+export type Refusal = {
+  limit: "owner_active" | "owner_rate" | "address_active" | "address_rate" | "queued";
+  retryAfterMs: number | null;
+};
+
+export type StartOutcome =
+  | { created: { id: string; createdAt: Date } }
+  /** The owner already has a run with this request key: nothing was written. */
+  | { repeat: true }
+  | { refused: Refusal };
+
 /**
  * Creates a queued run and its RunStarted (seq 1), and notifies every instance's executor that
- * there is work. One statement (one round trip): the run, its first event and outbox row are
- * data-modifying CTEs of the same query. Callers go through EventLog, which publishes the event.
- * Null when the owner already has a run with this request key (nothing is written then).
+ * there is work, unless a limit refuses it or the request key was used. One statement, one round
+ * trip, its own transaction: the start_run function (migration 0009) takes the owner's (and the
+ * address's) advisory lock, counts, and inserts the run, its first event and outbox row. Callers go
+ * through EventLog, which publishes the event.
  */
-export async function createRun(db: Db, run: NewRun): Promise<{ id: string; createdAt: Date } | null> {
-  const ts = Date.now();
-  const [created] = await queryRows<{ id: string; created_ms: number }>(
+export async function createRun(db: Db, run: NewRun, admission: Admission = {}): Promise<StartOutcome> {
+  const [row] = await queryRows<{
+    outcome: "created" | "repeat" | Refusal["limit"];
+    started_id: string | null;
+    created_ms: number | null;
+    retry_after_ms: number | null;
+  }>(
     db,
-    sql`with run as (
-          insert into runs (owner_id, created_by_address, request_key, request_fingerprint, plan, input, app_path,
-                            step_delay_ms, last_seq)
-          values (${run.ownerId}, ${run.createdByAddress ?? null}, ${run.request?.key ?? null},
-                  ${run.request?.fingerprint ?? null}, ${run.plan ?? "canonical"}, ${run.input ? JSON.stringify(run.input) : null}::jsonb,
-                  ${run.appPath}, ${run.stepDelayMs}, 1)
-          on conflict (owner_id, request_key) where request_key is not null do nothing
-          returning id, created_at
-        ), event as (
-          insert into run_events (run_id, seq, ts, type, source)
-          select id, 1, ${ts}::bigint, 'RunStarted', 'api' from run
-          returning run_id, seq
-        ), outbox as (
-          insert into run_outbox (run_id, seq) select run_id, seq from event
-        ), queued as (
-          select pg_notify(${RUN_QUEUED_CHANNEL}, id::text) from run
-        )
-        select id, (extract(epoch from created_at) * 1000)::float8 as created_ms, (select count(*) from queued) as notified
-        from run`,
+    sql`select outcome, started_id, created_ms, retry_after_ms from start_run(
+          ${run.ownerId}::text, ${run.createdByAddress ?? null}::text, ${run.request?.key ?? null}::text,
+          ${run.request?.fingerprint ?? null}::text, ${run.plan ?? "canonical"}::text,
+          ${run.input ? JSON.stringify(run.input) : null}::jsonb, ${run.appPath}::text, ${run.stepDelayMs}::int,
+          ${Date.now()}::bigint, ${RUN_QUEUED_CHANNEL}::text, ${admission.ownerActive ?? null}::int,
+          ${admission.ownerPerMinute ?? null}::int, ${admission.addressActive ?? null}::int,
+          ${admission.addressPerMinute ?? null}::int, ${admission.queued ?? null}::int)`,
   );
-  return created ? { id: created.id, createdAt: new Date(created.created_ms) } : null;
+  const { outcome, started_id, created_ms, retry_after_ms } = row!;
+  if (outcome === "created") return { created: { id: started_id!, createdAt: new Date(created_ms!) } };
+  if (outcome === "repeat") return { repeat: true };
+  return { refused: { limit: outcome, retryAfterMs: retry_after_ms } };
 }

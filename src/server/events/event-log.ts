@@ -1,7 +1,7 @@
 import type { Db } from "../../db/client";
 import type { TerminalStatus } from "../../shared/run-status";
 import type { AppendGuard } from "./append";
-import { createRun, type NewRun } from "./create-run";
+import { createRun, type Admission, type NewRun, type StartOutcome } from "./create-run";
 import { GroupCommit } from "./group-commit";
 import type { EventSource, NewEvent, RunEvent } from "./types";
 
@@ -27,19 +27,14 @@ export class EventLog {
   }
 
   /**
-   * Creates a queued run with its RunStarted. `admit` runs first in the same transaction (e.g. a
-   * limit check that holds a lock) and may throw to refuse the run. Null when the owner already
-   * has a run with the same request key: nothing was written.
+   * Creates a queued run with its RunStarted, unless a limit of `admission` refuses it (checked
+   * under the owner's lock, in the same statement) or the owner already has a run with the same
+   * request key: nothing is written then.
    */
-  async start(run: NewRun, admit?: (tx: Db) => Promise<void>): Promise<{ id: string; createdAt: Date } | null> {
-    const created = admit
-      ? await this.db.transaction(async (tx) => {
-          await admit(tx);
-          return createRun(tx, run);
-        })
-      : await createRun(this.db, run);
-    if (created) this.appended();
-    return created;
+  async start(run: NewRun, admission?: Admission): Promise<StartOutcome> {
+    const outcome = await createRun(this.db, run, admission);
+    if ("created" in outcome) this.appended();
+    return outcome;
   }
 
   /**

@@ -47,6 +47,9 @@ export class RunExecutor {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private readonly unlisteners: (() => Promise<void>)[] = [];
   private state: ExecutorState = "stopped";
+  /** When abandoned runs were last all looked for (epoch ms), and whether to look again at once. */
+  private abandonedCheckedAt = Number.NEGATIVE_INFINITY;
+  private abandonedHint = true;
 
   constructor(private readonly options: RunExecutorOptions) {
     this.claims = new WakeLoop({
@@ -61,10 +64,17 @@ export class RunExecutor {
     this.state = "accepting";
     this.unlisteners.push(
       // Wake on (re)connect too: a run queued while the listener was down sent its NOTIFY to nobody.
+      // A hand-back notifies with no run id: its runs are abandoned ones, to be looked for at once.
       await database.listen(
         RUN_QUEUED_CHANNEL,
-        () => this.wake(),
-        () => this.wake(),
+        (runId) => {
+          if (!runId) this.abandonedHint = true;
+          this.wake();
+        },
+        () => {
+          this.abandonedHint = true;
+          this.wake();
+        },
       ),
       await database.listen(RUN_CANCEL_CHANNEL, (runId) => this.interrupt(runId, "user_cancelled")),
     );
@@ -114,14 +124,26 @@ export class RunExecutor {
     this.active.get(runId)?.controller.abort(reason);
   }
 
-  /** Resumes abandoned runs first (they were running already), then claims queued ones, up to the free capacity. */
+  /**
+   * Resumes abandoned runs first (they were running already), then claims queued ones, up to the
+   * free capacity. Abandoned runs are looked for once per poll interval (a lease expires with time,
+   * not with a start), or at once after a hand-back or a reconnect: not on every wake, which comes
+   * with every run started or finished.
+   */
   private async claimAvailable(): Promise<void> {
-    const { database, instanceId, leaseMs, concurrency, slotsPerOwner } = this.options;
+    const { database, instanceId, leaseMs, concurrency, slotsPerOwner, pollMs } = this.options;
     const lease = { instanceId, leaseMs };
     for (;;) {
       const free = concurrency - this.active.size;
       if (this.state !== "accepting" || free <= 0) return;
-      const resumed = await takeAbandonedRuns(database.db, lease, free, [...this.active.keys()]);
+      const lookedAt = Date.now();
+      // Half the poll interval: every backstop poll looks, a wake in between mostly does not.
+      const due = this.abandonedHint || lookedAt - this.abandonedCheckedAt >= pollMs / 2;
+      this.abandonedHint = false;
+      const resumed = due ? await takeAbandonedRuns(database.db, lease, free, [...this.active.keys()]) : [];
+      // A look that ran out of capacity may have left some: look again at the next chance.
+      if (due && resumed.length < free) this.abandonedCheckedAt = lookedAt;
+      else if (due) this.abandonedHint = true;
       for (const run of resumed) this.execute(run);
       const room = free - resumed.length;
       const queued =
@@ -193,7 +215,7 @@ export class RunExecutor {
     try {
       const renewed = await renewLeases(database.db, instanceId, leaseMs, ids);
       const held = new Set(renewed.map((run) => run.id));
-      for (const run of renewed) if (run.cancelRequestedAt) this.interrupt(run.id, "user_cancelled");
+      for (const run of renewed) if (run.cancelRequested) this.interrupt(run.id, "user_cancelled");
       for (const runId of ids) {
         if (held.has(runId) || !this.active.has(runId)) continue;
         log.warn({ runId }, "lease not renewed: the run went on elsewhere; stopping it here");

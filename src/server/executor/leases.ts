@@ -1,6 +1,6 @@
 // The executor's statements on the runs table. A lease is (lease_owner, lease_expires_at): the
 // instance that holds it executes the run and renews it by heartbeat; appends are guarded by it.
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { RUN_QUEUED_CHANNEL } from "../../db/channels";
 import type { Db } from "../../db/client";
 import { queryRows } from "../../db/query";
@@ -29,17 +29,6 @@ export type ResumeReason = "executor_lost" | "shutdown";
 // Anonymous owners are free to mint, so their runs are scheduled by the address that created them.
 const TENANT = sql.raw(`coalesce('address:' || created_by_address, 'owner:' || owner_id)`);
 
-const claimedColumns = {
-  id: runs.id,
-  tenant: sql<string>`${TENANT}`,
-  plan: runs.plan,
-  input: runs.input,
-  appPath: runs.appPath,
-  stepDelayMs: runs.stepDelayMs,
-  lastSeq: runs.lastSeq,
-  attempt: runs.attempt,
-};
-
 /**
  * Moves up to `limit` queued runs to running under this instance's lease, fairly across tenants
  * (owners; anonymous owners by their address): each tenant's oldest run first, then each one's
@@ -47,9 +36,10 @@ const claimedColumns = {
  * instance (`held` counts what it already runs). So one owner's long queue cannot delay a quiet
  * owner's run.
  *
- * Two statements: window functions cannot take row locks, so the candidates are picked first and
- * then claimed with SKIP LOCKED and a status check; instances claiming at once each get different
- * runs, and a candidate another instance took meanwhile is skipped.
+ * One statement: window functions cannot take row locks, so the candidates are picked first and
+ * then claimed with SKIP LOCKED and a status check (re-checked on the row's newest version);
+ * instances claiming at once each get different runs, and a candidate another instance took
+ * meanwhile is skipped.
  */
 export async function claimQueuedRuns(
   db: Db,
@@ -58,40 +48,45 @@ export async function claimQueuedRuns(
   fairness: { slotsPerOwner: number; held: ReadonlyMap<string, number> },
 ): Promise<ClaimedRun[]> {
   const held = JSON.stringify(Object.fromEntries(fairness.held));
-  const candidates = await queryRows<{ id: string }>(
+  const rows = await queryRows<{
+    id: string;
+    tenant: string;
+    plan: string;
+    input: Record<string, unknown> | null;
+    app_path: string;
+    step_delay_ms: number;
+    last_seq: number;
+    attempt: number;
+  }>(
     db,
-    sql`select id from (
-          select id, tenant, created_at, row_number() over (partition by tenant order by created_at, id) as turn
-          from (select id, created_at, ${TENANT} as tenant from runs where status = 'queued') tenants
-        ) queued
-        where turn <= ${fairness.slotsPerOwner} - coalesce((${held}::jsonb ->> tenant)::int, 0)
-        order by turn, created_at, id
-        limit ${limit}`,
+    sql`with candidates as materialized (
+          select id from (
+            select id, tenant, created_at, row_number() over (partition by tenant order by created_at, id) as turn
+            from (select id, created_at, ${TENANT} as tenant from runs where status = 'queued') tenants
+          ) queued
+          where turn <= ${fairness.slotsPerOwner} - coalesce((${held}::jsonb ->> tenant)::int, 0)
+          order by turn, created_at, id
+          limit ${limit}
+        ), claimable as materialized (
+          select id from runs where id in (select id from candidates) and status = 'queued'
+          for update skip locked
+        )
+        update runs set status = 'running', started_at = now(), lease_owner = ${lease.instanceId},
+          lease_expires_at = ${expiresIn(lease.leaseMs)}
+        from claimable where runs.id = claimable.id
+        returning runs.id, ${TENANT} as tenant, runs.plan, runs.input, runs.app_path, runs.step_delay_ms,
+          runs.last_seq, runs.attempt`,
   );
-  if (candidates.length === 0) return [];
-  const claimable = db
-    .select({ id: runs.id })
-    .from(runs)
-    .where(
-      and(
-        inArray(
-          runs.id,
-          candidates.map((candidate) => candidate.id),
-        ),
-        eq(runs.status, "queued"),
-      ),
-    )
-    .for("update", { skipLocked: true });
-  return db
-    .update(runs)
-    .set({
-      status: "running",
-      startedAt: sql`now()`,
-      leaseOwner: lease.instanceId,
-      leaseExpiresAt: expiresIn(lease.leaseMs),
-    })
-    .where(inArray(runs.id, claimable))
-    .returning(claimedColumns);
+  return rows.map((row) => ({
+    id: row.id,
+    tenant: row.tenant,
+    plan: row.plan,
+    input: row.input,
+    appPath: row.app_path,
+    stepDelayMs: row.step_delay_ms,
+    lastSeq: row.last_seq,
+    attempt: row.attempt,
+  }));
 }
 
 /**
@@ -172,11 +167,26 @@ export async function handBackLeases(db: Db, instanceId: string): Promise<string
 
 const pgUuidArray = (ids: readonly string[]) => sql`${`{${ids.join(",")}}`}::uuid[]`;
 
-/** Renews this instance's leases on `runIds`; returns the renewed runs and whether a cancel was requested. */
-export async function renewLeases(db: Db, instanceId: string, leaseMs: number, runIds: string[]) {
-  return db
-    .update(runs)
-    .set({ leaseExpiresAt: expiresIn(leaseMs) })
-    .where(and(inArray(runs.id, runIds), eq(runs.status, "running"), eq(runs.leaseOwner, instanceId)))
-    .returning({ id: runs.id, cancelRequestedAt: runs.cancelRequestedAt });
+/**
+ * Renews this instance's leases on `runIds`; returns the renewed runs and whether a cancel was requested.
+ * The rows are locked in id order first, the order group commits lock them in: an UPDATE by a list
+ * of ids locks in whatever order its plan reads them, and deadlocked with a batch of appends.
+ */
+export async function renewLeases(
+  db: Db,
+  instanceId: string,
+  leaseMs: number,
+  runIds: string[],
+): Promise<{ id: string; cancelRequested: boolean }[]> {
+  return queryRows<{ id: string; cancelRequested: boolean }>(
+    db,
+    sql`with held as materialized (
+          select id from runs
+          where id = any(${pgUuidArray(runIds)}) and status = 'running' and lease_owner = ${instanceId}
+          order by id for update
+        )
+        update runs set lease_expires_at = ${expiresIn(leaseMs)}
+        from held where runs.id = held.id and runs.status = 'running' and runs.lease_owner = ${instanceId}
+        returning runs.id, runs.cancel_requested_at is not null as "cancelRequested"`,
+  );
 }

@@ -5,7 +5,7 @@ import { runs } from "../../db/schema";
 import { ConflictError } from "../errors";
 import type { EventLog } from "../events/event-log";
 import type { NewRun } from "../events/create-run";
-import { admitRun, type RunLimits } from "./limits";
+import { admissionOf, limitExceeded, type RunLimits } from "./limits";
 import { toRun, type Run } from "./types";
 
 export type StartRequest = Omit<NewRun, "request" | "plan" | "input"> & {
@@ -27,12 +27,10 @@ export type StartRequest = Omit<NewRun, "request" | "plan" | "input"> & {
 export async function startRun(eventLog: EventLog, start: StartRequest, limits: RunLimits): Promise<Run> {
   const { requestKey, ...run } = start;
   const request = requestKey ? { key: requestKey, fingerprint: fingerprintOf(run) } : null;
-  const starter = { ownerId: run.ownerId, anonymousAddress: run.createdByAddress ?? null };
-  const created = await eventLog.start({ ...run, request }, async (tx) => {
-    // admitRun takes the owner's lock first, so a racing retry waits here and then sees the run.
-    await admitRun(tx, starter, limits, request ? () => hasRequestKey(tx, run.ownerId, request.key) : undefined);
-  });
-  if (!created) return runOfRequest(eventLog.db, run.ownerId, request!);
+  const outcome = await eventLog.start({ ...run, request }, admissionOf(limits));
+  if ("repeat" in outcome) return runOfRequest(eventLog.db, run.ownerId, request!);
+  if ("refused" in outcome) throw limitExceeded(outcome.refused, limits);
+  const { created } = outcome;
   return {
     id: created.id,
     status: "queued",
@@ -55,14 +53,6 @@ function fingerprintOf(run: Omit<StartRequest, "ownerId" | "requestKey">): strin
   const input =
     run.input === null ? [run.appPath, run.stepDelayMs] : [run.appPath, run.stepDelayMs, run.plan, run.input];
   return createHash("sha256").update(JSON.stringify(input)).digest("base64url");
-}
-
-async function hasRequestKey(db: Db, ownerId: string, key: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: runs.id })
-    .from(runs)
-    .where(and(eq(runs.ownerId, ownerId), eq(runs.requestKey, key)));
-  return row !== undefined;
 }
 
 async function runOfRequest(db: Db, ownerId: string, request: { key: string; fingerprint: string }): Promise<Run> {
