@@ -107,6 +107,7 @@ const envSchema = z.object({
   REQUESTS_IN_FLIGHT_PER_ADDRESS: intFromEnv(1, 1_000_000, 64),
   /** A refused HTTP request (429 for an address's limit) is answered this much later; 0 answers at once. */
   REFUSAL_DELAY_MS: intFromEnv(0, 60_000, 1_000),
+  QUICK_REFUSALS_PER_MINUTE_PER_ADDRESS: intFromEnv(1, 1_000_000, 600),
   ANON_RUN_STARTS_PER_MINUTE_PER_ADDRESS: intFromEnv(1, 1_000_000, 60),
   ANON_ACTIVE_RUNS_PER_ADDRESS: intFromEnv(1, 1_000_000, 100),
   MAX_QUEUED_RUNS: intFromEnv(1, 100_000_000, 10_000),
@@ -205,6 +206,7 @@ export function serverOptionsFromEnv(env: Env) {
       newSessionsBurst: env.NEW_SESSIONS_BURST_PER_ADDRESS,
       requestsInFlight: env.REQUESTS_IN_FLIGHT_PER_ADDRESS,
       refusalDelayMs: env.REFUSAL_DELAY_MS,
+      quickRefusalsPerMinute: env.QUICK_REFUSALS_PER_MINUTE_PER_ADDRESS,
       /** Anonymous owners' runs, counted per address across all of them (token owners are exempt). */
       anonymousRuns: {
         startsPerMinute: env.ANON_RUN_STARTS_PER_MINUTE_PER_ADDRESS,

@@ -15,7 +15,14 @@ const DELAY_MS = 200;
 
 // Behind a (pretend) proxy: each test speaks for its own client address through X-Forwarded-For.
 const api = useTestServer({
-  addressLimits: { trustProxy: true, newSessionsPerMinute: 1, requestsInFlight: 2, refusalDelayMs: DELAY_MS },
+  addressLimits: {
+    trustProxy: true,
+    newSessionsPerMinute: 1,
+    requestsInFlight: 2,
+    refusalDelayMs: DELAY_MS,
+    // A burst of 3 refusals decided before any work (a tenth of the minute's), then one every 2 s.
+    quickRefusalsPerMinute: 30,
+  },
 });
 
 /** The request handler of `services` with a stand-in for the Next.js pages, where sessions are minted. */
@@ -230,6 +237,28 @@ describe("refusals are answered late", () => {
     socket.destroy();
     // Answered at once, all three would arrive together: each comes a whole delay after the one before is due.
     arrivals.forEach((ms, k) => expect(ms).toBeGreaterThanOrEqual((k + 1) * DELAY_MS - 1));
+  });
+});
+
+describe("refusals decided before any work", () => {
+  it("are answered at once to an address within its quick allowance, late past it, the same answer either way", async () => {
+    const batch = `/api/trpc/${Array(30).fill("run.list").join(",")}?batch=1&input=%7B%7D`;
+    const subscription = "/api/trpc/run.events?input=%7B%7D";
+    const answers: Answer[] = [];
+    for (const path of [batch, subscription, batch, subscription, batch])
+      answers.push(await visit(base, "192.0.2.77", { path }));
+    expect(answers.map((answer) => answer.status)).toEqual([400, 405, 400, 405, 400]);
+    expect(JSON.parse(answers[0]!.body)).toMatchObject({
+      error: { message: "Batch call exceeds maximum size", data: { code: "BAD_REQUEST", httpStatus: 400 } },
+    });
+    expect(answers[4]!.body).toBe(answers[0]!.body);
+    // The quick allowance's burst (3) at once, then a delay each.
+    expect(answers.slice(0, 3).every((answer) => answer.ms < DELAY_MS)).toBe(true);
+    expect(answers.slice(3).every((answer) => answer.ms >= DELAY_MS - 5)).toBe(true);
+    // Another address still gets its own at once.
+    const neighbour = await visit(base, "192.0.2.78", { path: batch });
+    expect(neighbour.status).toBe(400);
+    expect(neighbour.ms).toBeLessThan(DELAY_MS);
   });
 });
 

@@ -11,6 +11,8 @@ export interface AddressLimitSettings {
   requestsInFlight: number;
   /** How long a refused HTTP request waits for its 429 (0: answered at once); see holdRefusal. */
   refusalDelayMs: number;
+  /** Refusals decided before any work (400, 405…) answered at once per address and minute; later ones wait refusalDelayMs. */
+  quickRefusalsPerMinute: number;
 }
 
 /** How long a caller over the in-flight limit is asked to wait: about one request's time. */
@@ -31,10 +33,17 @@ export const HELD_REFUSALS_IN_ALL = 10_000;
 export class AddressLimits {
   private readonly inFlight = new Map<string, number>();
   private readonly sessions = new TokenBuckets();
+  private readonly quickRefusals = new TokenBuckets();
   private readonly heldRefusals = new Map<string, number>();
   private heldRefusalsInAll = 0;
 
   constructor(readonly settings: AddressLimitSettings) {}
+
+  /** Whether this refusal of the address's may be answered at once (a tenth of the minute's allowance in a burst). */
+  admitQuickRefusal(address: string): boolean {
+    const perMinute = this.settings.quickRefusalsPerMinute;
+    return this.quickRefusals.take(address, perMinute, Math.max(1, Math.floor(perMinute / 10))) === null;
+  }
 
   /**
    * Takes one of the address's in-flight slots, or refuses (LimitExceededError) when all are taken.

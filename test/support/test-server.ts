@@ -42,6 +42,7 @@ type Overrides = {
 const UNLIMITED_ADDRESS = {
   newSessionsPerMinute: 1_000_000,
   newSessionsBurst: 1_000_000,
+  quickRefusalsPerMinute: 1_000_000,
   requestsInFlight: 1_000_000,
   anonymousRuns: { startsPerMinute: 1_000_000, activeRuns: 1_000_000 },
 };

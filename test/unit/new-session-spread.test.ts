@@ -9,6 +9,7 @@ const limits = () =>
     newSessionsBurst: 5,
     requestsInFlight: 64,
     refusalDelayMs: 0,
+    quickRefusalsPerMinute: 600,
   });
 
 /** The retry hint of a refused session, or null when one was given. */
@@ -56,6 +57,7 @@ describe("new sessions per address", () => {
       newSessionsBurst: 50,
       requestsInFlight: 64,
       refusalDelayMs: 0,
+      quickRefusalsPerMinute: 600,
     });
     expect([1, 2, 3].map(() => admit(addressLimits, "198.51.100.4"))).toEqual([null, null, 30_000]);
   });

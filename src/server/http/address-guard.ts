@@ -53,10 +53,37 @@ export function refuseRequest(
   path: string,
   error: LimitExceededError,
 ): void {
+  answerLate(services, req, res, () => sendTooManyRequests(res, path, error));
+}
+
+/**
+ * Sends a refusal decided before any work (a malformed URL, a batch too large, a subscription over
+ * HTTP…): at once while the address refuses within `QUICK_REFUSALS_PER_MINUTE_PER_ADDRESS`, late
+ * past it (see refuseRequest), so a flood of bad requests from one client cannot keep the CPU from
+ * everyone else either.
+ */
+export function sendRefusal(
+  services: Pick<Services, "addressLimits">,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  send: () => void,
+): void {
+  const { addressLimits } = services;
+  if (addressLimits.admitQuickRefusal(clientAddress(req, addressLimits.settings.trustProxy))) send();
+  else answerLate(services, req, res, send);
+}
+
+/** Sends `send`'s answer `refusalDelayMs` later, holding no slot, bounded per address (see refuseRequest). */
+function answerLate(
+  services: Pick<Services, "addressLimits">,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  send: () => void,
+): void {
   const { addressLimits } = services;
   const delayMs = addressLimits.settings.refusalDelayMs;
   if (delayMs === 0) {
-    sendTooManyRequests(res, path, error);
+    send();
     return;
   }
   slotReleases.get(res)?.();
@@ -68,7 +95,7 @@ export function refuseRequest(
   const now = Date.now();
   const dueAt = Math.max(now, refusalDueAt.get(req.socket) ?? 0) + delayMs;
   refusalDueAt.set(req.socket, dueAt);
-  const timer = setTimeout(() => sendTooManyRequests(res, path, error), dueAt - now);
+  const timer = setTimeout(send, dueAt - now);
   res.once("close", () => {
     clearTimeout(timer);
     releaseHeld();

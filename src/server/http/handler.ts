@@ -9,7 +9,7 @@ import type { Context } from "../trpc/context";
 import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
 import { SUBSCRIPTION_PATHS } from "../trpc/subscription-paths";
-import { holdRequestSlot } from "./address-guard";
+import { holdRequestSlot, sendRefusal } from "./address-guard";
 import { clientAddress } from "./client-address";
 import { allowCrossOrigin, answerPreflight, crossOrigin } from "./cors";
 import { isDemoAppPath, sendDemoApp } from "./demo-app";
@@ -59,13 +59,15 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     const isApi = path !== null && (isTrpcPath(path) || downloadRunId !== null);
     // An allowed browser origin may read every answer of the API, refusals included.
     if (isApi) withCorsFor(req, res, services);
-    if (path === null) sendJson(res, 400, { error: "malformed URL" });
+    // Refusals decided before any work are answered late to an address that keeps earning them.
+    const refuse = (send: () => void) => sendRefusal(services, req, res, send);
+    if (path === null) refuse(() => sendJson(res, 400, { error: "malformed URL" }));
     else if (req.headers.host !== undefined && !isPlainHost(req.headers.host)) {
-      sendJson(res, 400, { error: "malformed Host header" });
+      refuse(() => sendJson(res, 400, { error: "malformed Host header" }));
     } else if (path === "/healthz") sendJson(res, 200, { status: "ok" });
     else if (path === "/readyz") return sendReadiness(services, res);
     else if (path === "/metrics") return sendMetrics(services, req, res);
-    else if (!hostAllowed(req.headers, services.origins)) sendJson(res, 421, { error: "unknown host" });
+    else if (!hostAllowed(req.headers, services.origins)) refuse(() => sendJson(res, 421, { error: "unknown host" }));
     else if (isDemoAppPath(path)) return sendDemoApp(req, res, path);
     else if (!holdRequestSlot(services, req, res, path)) {
       // Answered 429: the client's address has too many requests in flight.
@@ -74,22 +76,41 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
     } else if (downloadRunId !== null) {
       return sendEventsDownload(services, req, res, downloadRunId);
     } else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {
-      sendTrpcError(res, 403, { message: "This origin may not call the API", jsonRpcCode: -32003, code: "FORBIDDEN" });
+      refuse(() =>
+        sendTrpcError(res, 403, {
+          message: "This origin may not call the API",
+          jsonRpcCode: -32003,
+          code: "FORBIDDEN",
+        }),
+      );
     } else if (isTrpcPath(path) && !speaksJson(req)) {
       // tRPC would hand form data or a byte stream to a procedure as its input object.
-      sendTrpcError(res, 415, {
-        message: "The API takes JSON only",
-        jsonRpcCode: -32015,
-        code: "UNSUPPORTED_MEDIA_TYPE",
-      });
+      refuse(() =>
+        sendTrpcError(res, 415, {
+          message: "The API takes JSON only",
+          jsonRpcCode: -32015,
+          code: "UNSUPPORTED_MEDIA_TYPE",
+        }),
+      );
+    } else if (isTrpcPath(path) && procedureCount(path) > services.http.maxBatchSize) {
+      // What tRPC answers (its maxBatchSize), decided here from the path alone, before tRPC parses the batch.
+      refuse(() =>
+        sendTrpcError(res, 400, {
+          message: "Batch call exceeds maximum size",
+          jsonRpcCode: -32600,
+          code: "BAD_REQUEST",
+        }),
+      );
     } else if (isTrpcPath(path) && callsSubscription(path)) {
       // Subscriptions are served over the WebSocket only, where per-connection limits apply (tRPC's
       // own SSE transport is disabled too): refused here with a message that says where to go.
-      sendTrpcError(res, 405, {
-        message: `Subscriptions are served over WebSocket at ${TRPC_PATH}`,
-        jsonRpcCode: -32005,
-        code: "METHOD_NOT_SUPPORTED",
-      });
+      refuse(() =>
+        sendTrpcError(res, 405, {
+          message: `Subscriptions are served over WebSocket at ${TRPC_PATH}`,
+          jsonRpcCode: -32005,
+          code: "METHOD_NOT_SUPPORTED",
+        }),
+      );
     } else if (isTrpcPath(path)) trpcHttp(req, res);
     else if (pages) {
       if (!ensureSession(services, req, res, path)) return; // answered 429
@@ -124,6 +145,13 @@ const VARY_BY_ORIGIN = { vary: ["Origin"] };
 function speaksJson(req: http.IncomingMessage): boolean {
   const type = req.headers["content-type"];
   return type === undefined || /^application\/json\s*(;|$)/i.test(type);
+}
+
+/** How many procedures an HTTP call names (a batch is "a,b,…"); `path` is normalised. */
+function procedureCount(path: string): number {
+  let count = 1;
+  for (let at = path.indexOf(",", TRPC_PATH.length); at !== -1; at = path.indexOf(",", at + 1)) count += 1;
+  return count;
 }
 
 /** True when an HTTP call (possibly batched: "a,b") names a subscription procedure; `path` is normalised. */
