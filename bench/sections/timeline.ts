@@ -107,7 +107,7 @@ class Looks {
   }
 
   /**
-   * Opens a live run in a new tab, streams it once the page shows its first rows (hydrated and
+   * Opens a live run in a new tab, streams it once the page says Live (hydrated and
    * subscribed), and waits for its last row; long tasks count from the stream's start.
    */
   async live(db: BenchDatabase, ownerId: string, input: LiveOptions, capMs: number): Promise<LiveLook> {
@@ -347,7 +347,7 @@ export async function timelineSection(options: BenchOptions): Promise<SectionRes
     }
 
     log(
-      `  live run: ${fmt(live.events)} traces at ${fmt(live.eventsPerSecond)}/s, streamed once the page shows its first rows`,
+      `  live run: ${fmt(live.events)} traces at ${fmt(live.eventsPerSecond)}/s, streamed once the page says Live`,
     );
     const liveLooks: LiveLook[] = [];
     for (let rep = 1; rep <= reps; rep += 1) {
@@ -410,7 +410,7 @@ export async function timelineSection(options: BenchOptions): Promise<SectionRes
       `- Browser: Chromium ${browser.version()} headless, ${viewport.width}×${viewport.height}, every look a new context (no cache, no session storage)`,
       `- Server: the real one, \`NODE_ENV=production SERVE_PAGES=true OUTBOX_POLL_MS=10\`, production build of ${build}`,
       `- Runs: finished canonical-plan runs of ${sizes.map(fmt).join(", ")} events written into the tables (OpenApp emits all but 13 as DebugTrace with small data, ~4 ms apart); ` +
-        `the live run has the same shape, its ${fmt(live.events)} traces written at ${fmt(live.eventsPerSecond)}/s in 20 ms batches once the page shows its first rows, ` +
+        `the live run has the same shape, its ${fmt(live.events)} traces written at ${fmt(live.eventsPerSecond)}/s in 20 ms batches once the page says Live (hydrated and subscribed), ` +
         `delivered by the server's outbox poller, NOTIFY, fan-out and subscription`,
       `- Repetitions: ${reps} per size and for the live run, ${baselineReps} for the canonical baseline; each look capped at ${capMs / 1000} s`,
     ];
