@@ -346,9 +346,7 @@ export async function timelineSection(options: BenchOptions): Promise<SectionRes
       );
     }
 
-    log(
-      `  live run: ${fmt(live.events)} traces at ${fmt(live.eventsPerSecond)}/s, streamed once the page says Live`,
-    );
+    log(`  live run: ${fmt(live.events)} traces at ${fmt(live.eventsPerSecond)}/s, streamed once the page says Live`);
     const liveLooks: LiveLook[] = [];
     for (let rep = 1; rep <= reps; rep += 1) {
       const look = await looks.live(db, ownerId, live, capMs);
