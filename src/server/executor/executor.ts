@@ -1,3 +1,6 @@
+// The executor of one instance: claims runs (queued, then abandoned), executes them under a lease,
+// renews and hands back leases, and stops them on cancel or shutdown. One piece because those share
+// the set of executions and the wake-up loop; the parts are in leases.ts, resume.ts, run-plan.ts.
 import { RUN_CANCEL_CHANNEL, RUN_QUEUED_CHANNEL } from "../../db/channels";
 import type { Database } from "../../db/client";
 import type { PlanRegistry } from "../../plans/registry";

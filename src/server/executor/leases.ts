@@ -26,6 +26,18 @@ export interface ClaimedRun {
 
 export type ResumeReason = "executor_lost" | "shutdown";
 
+/** The columns a claim or a take reads for each run it hands the executor. */
+interface ClaimedRunRow {
+  id: string;
+  tenant: string;
+  plan: string;
+  input: Record<string, unknown> | null;
+  app_path: string;
+  step_delay_ms: number;
+  last_seq: number;
+  attempt: number;
+}
+
 // Anonymous owners are free to mint, so their runs are scheduled by the address that created them.
 const TENANT = sql.raw(`coalesce('address:' || created_by_address, 'owner:' || owner_id)`);
 
@@ -48,16 +60,7 @@ export async function claimQueuedRuns(
   fairness: { slotsPerOwner: number; held: ReadonlyMap<string, number> },
 ): Promise<ClaimedRun[]> {
   const held = JSON.stringify(Object.fromEntries(fairness.held));
-  const rows = await queryRows<{
-    id: string;
-    tenant: string;
-    plan: string;
-    input: Record<string, unknown> | null;
-    app_path: string;
-    step_delay_ms: number;
-    last_seq: number;
-    attempt: number;
-  }>(
+  const rows = await queryRows<ClaimedRunRow>(
     db,
     sql`with candidates as materialized (
           select id from (
@@ -103,19 +106,9 @@ export async function takeAbandonedRuns(
   limit: number,
   executing: readonly string[],
 ): Promise<ClaimedRun[]> {
-  const rows = await queryRows<{
-    id: string;
-    tenant: string;
-    plan: string;
-    input: Record<string, unknown> | null;
-    app_path: string;
-    step_delay_ms: number;
-    last_seq: number;
-    attempt: number;
-    executor_losses: number;
-    cancel_requested: boolean;
-    handed_back: boolean;
-  }>(
+  const rows = await queryRows<
+    ClaimedRunRow & { executor_losses: number; cancel_requested: boolean; handed_back: boolean }
+  >(
     db,
     sql`with abandoned as (
           select id, lease_owner is null as handed_back from runs

@@ -1,5 +1,8 @@
 "use client";
 
+// A run's page: one piece because it joins what the page holds (the run, its plan, the event
+// window, a filter's matches, a replay) into the one view's props; each part lives in _lib.
+
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import type { RunPageOpening } from "../../../../shared/run-page-opening";
