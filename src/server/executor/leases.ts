@@ -38,6 +38,17 @@ interface ClaimedRunRow {
   attempt: number;
 }
 
+const toClaimedRun = (row: ClaimedRunRow): ClaimedRun => ({
+  id: row.id,
+  tenant: row.tenant,
+  plan: row.plan,
+  input: row.input,
+  appPath: row.app_path,
+  stepDelayMs: row.step_delay_ms,
+  lastSeq: row.last_seq,
+  attempt: row.attempt,
+});
+
 // Anonymous owners are free to mint, so their runs are scheduled by the address that created them.
 const TENANT = sql.raw(`coalesce('address:' || created_by_address, 'owner:' || owner_id)`);
 
@@ -80,16 +91,7 @@ export async function claimQueuedRuns(
         returning runs.id, ${TENANT} as tenant, runs.plan, runs.input, runs.app_path, runs.step_delay_ms,
           runs.last_seq, runs.attempt`,
   );
-  return rows.map((row) => ({
-    id: row.id,
-    tenant: row.tenant,
-    plan: row.plan,
-    input: row.input,
-    appPath: row.app_path,
-    stepDelayMs: row.step_delay_ms,
-    lastSeq: row.last_seq,
-    attempt: row.attempt,
-  }));
+  return rows.map(toClaimedRun);
 }
 
 /**
@@ -125,14 +127,7 @@ export async function takeAbandonedRuns(
           runs.attempt, runs.executor_losses, runs.cancel_requested_at is not null as cancel_requested, abandoned.handed_back`,
   );
   return rows.map((row) => ({
-    id: row.id,
-    tenant: row.tenant,
-    plan: row.plan,
-    input: row.input,
-    appPath: row.app_path,
-    stepDelayMs: row.step_delay_ms,
-    lastSeq: row.last_seq,
-    attempt: row.attempt,
+    ...toClaimedRun(row),
     resumed: {
       reason: row.handed_back ? "shutdown" : "executor_lost",
       executorLosses: row.executor_losses,
