@@ -9,6 +9,7 @@ import {
   type RunPageOpening,
 } from "../../shared/run-page-opening";
 import type { RunEvent } from "../events/types";
+import { beforeDeadline } from "../errors";
 import { appRouter } from "../routers/_app";
 import type { Services } from "../trpc/context";
 import { identifyRequest } from "../trpc/identify";
@@ -33,7 +34,10 @@ export function installPageOpenings(): void {
 /** Renders a page with a reader of run openings as this request's caller, through the API's own procedures. */
 export function withPageOpenings<T>(services: Services, req: http.IncomingMessage, render: () => T): T {
   const read: ReadRunPageOpening<RunEvent> = (runId, focusSeq) =>
-    withinBudget(readOpening(services, req, runId, focusSeq).catch(() => null));
+    beforeDeadline(readOpening(services, req, runId, focusSeq), {
+      answerBy: Date.now() + OPENING_BUDGET_MS,
+      deadlineMs: OPENING_BUDGET_MS,
+    }).catch(() => null);
   return openings.run(read, render);
 }
 
@@ -68,10 +72,4 @@ async function around(caller: ReturnType<typeof appRouter.createCaller>, runId: 
     caller.run.eventsPage({ runId, afterSeq: seq - 1, limit: OPENING_EVENTS_AROUND }),
   ]);
   return [...before.events, ...after.events];
-}
-
-function withinBudget(reading: Promise<Opening | null>): Promise<Opening | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), OPENING_BUDGET_MS)));
-  return Promise.race([reading, late]).finally(() => clearTimeout(timer));
 }
