@@ -15,6 +15,12 @@ const PING_CHANNEL = "live_runs_listener_ping";
  * cut). So every `checkMs` this instance NOTIFYs itself through the pool; when the ping does not
  * come back, the LISTEN connection is replaced and every channel LISTENed again. `onReady` runs
  * after each successful LISTEN, because notifications sent meanwhile are lost.
+ *
+ * The ping judges the LISTEN connection only: its `checkMs` starts once the NOTIFY has committed
+ * (a pool queued behind thousands of attaching subscribers delays the ping, it does not fail it),
+ * and the verdict waits until the event loop has read its sockets (a loop that was busy past the
+ * deadline has the ping in a socket buffer, not lost). Replacing a healthy connection is not
+ * harmless: every subscriber resyncs from the table.
  */
 export class SupervisedListener {
   private client: postgres.Sql | null = null;
@@ -80,12 +86,10 @@ export class SupervisedListener {
     if (this.checking || this.closed) return;
     this.checking = true;
     try {
-      const arrived = new Promise<boolean>((resolve) => {
-        this.pingReceived = () => resolve(true);
-        setTimeout(() => resolve(false), this.options.checkMs).unref();
-      });
+      // Listening before the NOTIFY is sent: the ping may be read before the pool's answer is.
+      const arrived = new Promise<boolean>((resolve) => (this.pingReceived = () => resolve(true)));
       await this.pool`select pg_notify(${PING_CHANNEL}, ${this.nonce})`;
-      if (await arrived) return;
+      if (await Promise.race([arrived, afterReadingSockets(this.options.checkMs)])) return;
       throw new Error("listener ping did not come back");
     } catch (error) {
       await this.reconnect(error);
@@ -111,4 +115,13 @@ export class SupervisedListener {
       await failed?.end({ timeout: 0 }).catch(() => {});
     }
   }
+}
+
+/**
+ * Resolves false `ms` from now, but only after the event loop's next poll for I/O: a timer that
+ * fires late because the loop was busy runs before that loop turn reads its sockets, where the ping
+ * may already be waiting. `setImmediate` callbacks run after the poll phase.
+ */
+function afterReadingSockets(ms: number): Promise<false> {
+  return new Promise((resolve) => setTimeout(() => setImmediate(() => resolve(false)), ms).unref());
 }

@@ -1,0 +1,48 @@
+// What a LISTEN reconnect costs the database: every subscriber is told to resync from the table
+// (notifications sent while the listener was down are lost), and subscribers at the same place in
+// the same run share one read, so a reconnect with a thousand viewers of a run is one query, not a
+// thousand queued in front of everything else.
+import { describe, expect, it } from "vitest";
+import { readEventsAfter } from "../src/server/events/read";
+import { streamRunEvents } from "../src/server/delivery/stream";
+import type { RunEvent } from "../src/server/events/types";
+import { awaitCondition } from "./support/await";
+import { range, useTestServer } from "./support/fixture";
+import { gatedPlan } from "./support/gated-plan";
+
+const gate = gatedPlan();
+const api = useTestServer({ plan: gate.plan });
+const SUBSCRIBERS = 300;
+
+describe("a resync of every subscriber", () => {
+  it("reads the table once for all subscribers at the same seq, and live delivery resumes for each", async () => {
+    const { trpc } = api().client();
+    const run = await trpc.run.start.mutate({ stepDelayMs: 0 });
+    gate.open(1); // EnsureDevice done, Warmup started: seq 1..5
+    await awaitCondition(async () => (await trpc.run.get.query({ runId: run.id })).lastSeq >= 5, "seq 5");
+
+    const { database, fanout } = api().server.services;
+    let reads = 0;
+    const readEvents: typeof readEventsAfter = (...args) => {
+      reads += 1;
+      return readEventsAfter(...args);
+    };
+    const received = Array.from({ length: SUBSCRIBERS }, () => [] as number[]);
+    const streams = received.map(async (seqs) => {
+      const deliver = (event: RunEvent) => seqs.push(event.seq);
+      const stream = streamRunEvents({ db: database.db, fanout, readEvents }, run.id, 0, undefined, { deliver });
+      for await (const event of stream) seqs.push(event.seq);
+    });
+    await awaitCondition(() => received.every((seqs) => seqs.length === 5), "every subscriber's backfill");
+    expect(reads).toBe(1); // the attach: one shared first page
+
+    fanout.resyncAll(); // what the fan-out does when its LISTEN connection is (re)established
+    await awaitCondition(() => reads > 1, "the resync's read");
+    gate.open(4); // the rest of the run, delivered live to every subscriber
+    await Promise.all(streams);
+
+    expect(reads).toBe(2);
+    for (const seqs of received) expect(seqs).toEqual(range(1, 13));
+    expect(fanout.subscriberCount).toBe(0);
+  });
+});
