@@ -8,7 +8,12 @@ import { preciseNow } from "../lib/stats";
 import { watchRun } from "../lib/watch";
 import { fromParent, runWorker, tellParent, workerConfig } from "../lib/worker";
 
-const CONNECT_BATCH = 100;
+// Handshakes in flight per client process. Up to 8 processes connect at once, and the server's
+// accept queue holds 511: past it the kernel drops a handshake's last ACK, the client believes it is
+// connected and waits for the upgrade answer for as long as TCP retransmits (the 10,000 bench hung so).
+const CONNECT_BATCH = 50;
+// A handshake that gets no answer is given up and retried (tRPC's client opens a new socket).
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 runWorker(async (): Promise<FanoutResult> => {
   const config = workerConfig<FanoutConfig>();
@@ -19,18 +24,21 @@ async function trpcSubscribers(config: FanoutConfig): Promise<FanoutResult> {
   const result: FanoutResult = { ts: [], arrived: [], completed: 0, errors: [] };
   const clients: RunsClient[] = [];
   try {
-    for (let i = 0; i < config.subscribers; i += CONNECT_BATCH) {
-      const opens: Promise<void>[] = [];
-      class TrackedWebSocket extends WebSocket {
-        constructor(address: string | URL, protocols?: string | string[]) {
-          super(address, protocols);
-          opens.push(new Promise((resolve) => this.once("open", () => resolve())));
-        }
+    // Sockets opened so far, retries included: a batch is open once that many sockets have opened.
+    let opened = 0;
+    let batchOpen = () => {};
+    class TrackedWebSocket extends WebSocket {
+      constructor(address: string | URL, protocols?: string | string[]) {
+        super(address, protocols, { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+        this.once("open", () => (++opened >= clients.length ? batchOpen() : undefined));
       }
-      const batch = Math.min(CONNECT_BATCH, config.subscribers - i);
+    }
+    while (clients.length < config.subscribers) {
+      const open = new Promise<void>((resolve) => (batchOpen = resolve));
+      const batch = Math.min(CONNECT_BATCH, config.subscribers - clients.length);
       for (let j = 0; j < batch; j += 1)
         clients.push(createRunsClient({ url: config.url, token: config.token, WebSocket: TrackedWebSocket }));
-      await Promise.all(opens);
+      await open;
     }
     tellParent({ type: "ready" });
     const { runId, backfill = 0 } = await fromParent("go");
@@ -72,7 +80,7 @@ async function rawSubscribers(config: FanoutConfig): Promise<FanoutResult> {
     for (let i = 0; i < config.subscribers; i += CONNECT_BATCH) {
       const opens: Promise<void>[] = [];
       for (let j = 0; j < Math.min(CONNECT_BATCH, config.subscribers - i); j += 1) {
-        const socket = new WebSocket(config.url);
+        const socket = new WebSocket(config.url, { handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
         sockets.push(socket);
         opens.push(new Promise((resolve, reject) => socket.once("open", () => resolve()).once("error", reject)));
         done.push(
