@@ -1,13 +1,15 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { runs } from "../../db/schema";
+import { RunNotFoundError } from "../errors";
 
 // Owners remembered per instance; a run's owner never changes, so entries never go stale.
 const CAPACITY = 50_000;
 
 /**
- * Who owns a run, looked up once per instance and shared by every `run.activity` subscriber:
- * events carry no owner, and a thousand subscribers must not each query the run of every event.
+ * Who owns a run, looked up once per instance and shared by every `run.activity` subscriber and
+ * every `run.events` attach: events carry no owner, and a thousand subscribers must not each query
+ * the run of every event, nor a thousand viewers of one run each its row.
  * Concurrent asks for one run share one query.
  */
 export class RunOwners {
@@ -30,6 +32,14 @@ export class RunOwners {
       );
     }
     return owner;
+  }
+
+  /**
+   * Resolves when `ownerId` owns the run, else NOT_FOUND (another owner's run is no run to them).
+   * Ten thousand viewers of a run attaching at once are one query here, not ten thousand queued.
+   */
+  async requireOwner(runId: string, ownerId: string): Promise<void> {
+    if ((await this.ownerOf(runId)) !== ownerId) throw new RunNotFoundError(runId);
   }
 
   /** Queries made so far (observability, and the test that subscribers share them). */

@@ -17,7 +17,7 @@ import { mintViewToken, VIEW_TOKEN_PATTERN } from "../auth/view-tokens";
 import { streamActivity } from "../delivery/activity";
 import { rawInputOf, socketDelivery } from "../delivery/socket-frames";
 import { streamRunEvents } from "../delivery/stream";
-import { InvalidRequestError, ViewTokenNotFoundError } from "../errors";
+import { InvalidRequestError, RunNotFoundError, ViewTokenNotFoundError } from "../errors";
 import { cancelRun } from "../runs/cancel";
 import { EVENTS_FILTER_LIMITS, eventsPage } from "../runs/events-page";
 import { summariseSteps } from "../runs/step-summary";
@@ -29,9 +29,8 @@ import { startRun } from "../runs/start";
 import { withinConnectionLimits } from "../trpc/connection-limits";
 import { whileCredentialHolds } from "../trpc/credential-watch";
 import { mapDomainErrors } from "../trpc/error-mapping";
-import type { Credential } from "../auth/credentials";
+import { credentialReaches, type Credential } from "../auth/credentials";
 import type { RunEvent } from "../events/types";
-import type { Run } from "../runs/types";
 import type { Context } from "../trpc/context";
 import { createTRPCRouter, ownerProcedure, runReaderProcedure } from "../trpc/init";
 
@@ -226,14 +225,20 @@ export const runRouter = createTRPCRouter({
  * Not a generator of its own: each layer is a generator that every idle subscriber keeps.
  */
 function runEvents(
-  ctx: Context & { credential: Credential; readableRun: (runId: string) => Promise<Run> },
+  ctx: Context & { credential: Credential; ownerId: string },
   input: { runId: string; fromSeq?: number; lastEventId?: string | null },
   signal: AbortSignal | undefined,
   deliver: ((event: RunEvent) => void) | null,
 ) {
   const afterSeq = input.lastEventId ? Number(input.lastEventId) : (input.fromSeq ?? 0);
+  const { runOwners } = ctx.services;
   const deps = { db: ctx.services.database.db, fanout: ctx.services.fanout };
-  const options = { deliver, authorize: ctx.readableRun, envelope: trackedEvent };
+  // The same check as ctx.readableRun, with the owner looked up once per run for all its viewers.
+  const authorize = (runId: string) =>
+    credentialReaches(ctx.credential, runId)
+      ? runOwners.requireOwner(runId, ctx.ownerId)
+      : Promise.reject(new RunNotFoundError(runId));
+  const options = { deliver, authorize, envelope: trackedEvent };
   const authorized = whileCredentialHolds(ctx.services.auth, ctx.credential, signal, (signal) =>
     streamRunEvents(deps, input.runId, afterSeq, signal, options),
   );

@@ -1,12 +1,13 @@
-// What a LISTEN reconnect costs the database: every subscriber is told to resync from the table
+// What many viewers of one run cost the database. Their attach checks the run's owner once, not
+// once per viewer. After a LISTEN reconnect every subscriber is told to resync from the table
 // (notifications sent while the listener was down are lost), and subscribers at the same place in
-// the same run share one read, so a reconnect with a thousand viewers of a run is one query, not a
+// the same run share one read: a reconnect with a thousand viewers of a run is one query, not a
 // thousand queued in front of everything else.
 import { describe, expect, it } from "vitest";
 import { readEventsAfter } from "../src/server/events/read";
 import { streamRunEvents } from "../src/server/delivery/stream";
 import type { RunEvent } from "../src/server/events/types";
-import { awaitCondition } from "./support/await";
+import { awaitCondition, awaitEvents, subscribeEvents } from "./support/await";
 import { range, useTestServer } from "./support/fixture";
 import { gatedPlan } from "./support/gated-plan";
 
@@ -14,8 +15,23 @@ const gate = gatedPlan();
 const api = useTestServer({ plan: gate.plan });
 const SUBSCRIBERS = 300;
 
-describe("a resync of every subscriber", () => {
-  it("reads the table once for all subscribers at the same seq, and live delivery resumes for each", async () => {
+describe("many subscribers of one run", () => {
+  it("attach with one lookup of the run's owner between them", async () => {
+    const { trpc } = api().client();
+    const run = await trpc.run.start.mutate({ stepDelayMs: 0 });
+    const { runOwners } = api().server.services;
+    const lookupsBefore = runOwners.lookups;
+    const streams = Array.from({ length: 50 }, () => subscribeEvents(trpc, { runId: run.id }));
+    try {
+      for (const stream of streams) await awaitEvents(stream, (events) => events.length >= 1, "RunStarted");
+      expect(runOwners.lookups - lookupsBefore).toBe(1);
+    } finally {
+      for (const stream of streams) stream.unsubscribe();
+      await trpc.run.cancel.mutate({ runId: run.id }); // its held node must not take the next test's gate
+    }
+  });
+
+  it("resync after a LISTEN reconnect with one read of the table for all at the same seq, and live delivery resumes for each", async () => {
     const { trpc } = api().client();
     const run = await trpc.run.start.mutate({ stepDelayMs: 0 });
     gate.open(1); // EnsureDevice done, Warmup started: seq 1..5
