@@ -18,6 +18,23 @@ async function mutate(url: string, owner: BenchOwner, procedure: string, input: 
   return body.result.data;
 }
 
+/**
+ * Cancels the run, again while the server answers 503: with 10,000 subscribers on a loaded machine,
+ * writing one step's events to every socket can hold the event loop past the request deadline.
+ * Cancelling is idempotent, so a repeat is harmless.
+ */
+async function cancelRun(url: string, owner: BenchOwner, runId: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await mutate(url, owner, "run.cancel", { runId });
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !String(error).includes("SERVICE_UNAVAILABLE")) throw error;
+      log(`  run.cancel answered 503 (attempt ${attempt}); trying again`);
+    }
+  }
+}
+
 async function startRun(url: string, owner: BenchOwner, stepDelayMs: number): Promise<string> {
   const { id } = await mutate(url, owner, "run.start", { appPath: "/bench/fanout", stepDelayMs });
   return id!;
@@ -36,7 +53,20 @@ function deliveries(results: FanoutResult[], from: number): number[] {
 }
 
 async function allSubscribed(workers: Worker<FanoutResult>[]): Promise<number> {
-  const acks = await Promise.all(workers.map((w) => w.next("subscribed")));
+  const acks = await Promise.all(
+    workers.map((w) =>
+      // A client process whose subscriptions failed reports its result instead: say why.
+      Promise.race([
+        w.next("subscribed"),
+        w.result.then((r) => {
+          const why = [...new Set(r.errors)].slice(0, 3).join("; ");
+          throw new Error(
+            `a client process finished before all its subscribers attached (${r.errors.length} failed: ${why})`,
+          );
+        }),
+      ]),
+    ),
+  );
   return Math.max(...acks.map((a) => a.at));
 }
 
@@ -78,7 +108,7 @@ async function oursOnce(options: BenchOptions, databaseUrl: string, owner: Bench
     if (stepDelayMs > 3_000) {
       // Long steps (many subscribers): measure the first step's events, then RunFinished by cancel.
       await sleep(runStartedAt + stepDelayMs + 1_000 - Date.now());
-      await mutate(server.url, owner, "run.cancel", { runId });
+      await cancelRun(server.url, owner, runId);
     }
     if (process.env.BENCH_DEBUG) {
       const rssSubscribed = server.rss();
