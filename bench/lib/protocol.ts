@@ -83,6 +83,8 @@ export interface BackfillConfig {
 export interface BackfillResult {
   events: number;
   ms: number;
+  /** The reader process's own CPU during the timed read, µs. */
+  cpuUs?: number;
   errors: string[];
 }
 

@@ -28,15 +28,17 @@ runWorker(async (): Promise<BackfillResult> => {
     // Opens the WebSocket (and warms the server's code path) outside the timed read.
     await watchRun(trpc, config.runId, { fromSeq: config.expected - 1 });
     await trpc.run.eventsPage.query({ runId: config.runId, limit: 10 });
+    const cpuBefore = process.cpuUsage();
     const t0 = preciseNow();
     const read =
       config.via === "events"
         ? await watchRun(trpc, config.runId, { fromSeq: 0 })
         : await readPages(trpc, config.runId);
     const ms = preciseNow() - t0;
+    const cpu = process.cpuUsage(cpuBefore);
     const errors = read.problem ? [read.problem] : [];
     if (read.events !== config.expected) errors.push(`expected ${config.expected} events, got ${read.events}`);
-    return { events: read.events, ms, errors };
+    return { events: read.events, ms, cpuUs: cpu.user + cpu.system, errors };
   } finally {
     await close();
   }

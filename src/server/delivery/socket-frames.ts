@@ -83,3 +83,12 @@ export function rawInputOf(procedure: object): Promise<unknown> | null {
 }
 
 const TEXT_FRAME = { binary: false } as const;
+
+/**
+ * The address of a subscription the decoder saw (see socketDelivery), for what else writes its frames
+ * (the backfill, delivery/backfill-frames.ts); null when it is not one.
+ */
+export async function subscriptionAddress(rawInput: Promise<unknown> | null): Promise<SubscriptionAddress | null> {
+  const raw = rawInput ? await rawInput : undefined;
+  return (typeof raw === "object" && raw !== null ? subscriptionRequests.get(raw) : undefined) ?? null;
+}

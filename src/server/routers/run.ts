@@ -15,7 +15,8 @@ import { RUN_STATUSES } from "../../shared/run-status";
 import { isAnonymousOwner } from "../auth/session-cookie";
 import { mintViewToken, VIEW_TOKEN_PATTERN } from "../auth/view-tokens";
 import { streamActivity } from "../delivery/activity";
-import { rawInputOf, socketDelivery } from "../delivery/socket-frames";
+import { backfillWriter, type BackfillWriter } from "../delivery/backfill-frames";
+import { rawInputOf, socketDelivery, subscriptionAddress } from "../delivery/socket-frames";
 import { streamRunEvents } from "../delivery/stream";
 import { InvalidRequestError, RunNotFoundError, ViewTokenNotFoundError } from "../errors";
 import { cancelRun } from "../runs/cancel";
@@ -176,9 +177,14 @@ export const runRouter = createTRPCRouter({
     )
     .subscription(async (procedure) => {
       const { ctx, input, signal } = procedure;
-      // Live events of a caught-up subscriber are written to its socket by the fan-out, encoded once.
-      const deliver = await socketDelivery(rawInputOf(procedure), ctx.connection?.socket);
-      return runEvents(ctx, input, signal, deliver);
+      // Live events of a caught-up subscriber are written to its socket by the fan-out, encoded once;
+      // the backfill is written to it a page at a time, as fast as the socket drains.
+      const socket = ctx.connection?.socket;
+      const deliver = await socketDelivery(rawInputOf(procedure), socket);
+      const address = socket ? await subscriptionAddress(rawInputOf(procedure)) : null;
+      const backfill =
+        address && socket ? backfillWriter(address, socket, ctx.services.limits.socketBufferBytes / 2) : null;
+      return runEvents(ctx, input, signal, deliver, backfill);
     }),
 
   /** The caller's runs' events as they are published, for live run lists; `resync` asks for a refetch. */
@@ -229,6 +235,7 @@ function runEvents(
   input: { runId: string; fromSeq?: number; lastEventId?: string | null },
   signal: AbortSignal | undefined,
   deliver: ((event: RunEvent) => void) | null,
+  backfill: BackfillWriter | null,
 ) {
   const afterSeq = input.lastEventId ? Number(input.lastEventId) : (input.fromSeq ?? 0);
   const { runOwners } = ctx.services;
@@ -238,7 +245,7 @@ function runEvents(
     credentialReaches(ctx.credential, runId)
       ? runOwners.requireOwner(runId, ctx.ownerId)
       : Promise.reject(new RunNotFoundError(runId));
-  const options = { deliver, authorize, envelope: trackedEvent };
+  const options = { deliver, backfill, authorize, envelope: trackedEvent };
   const authorized = whileCredentialHolds(ctx.services.auth, ctx.credential, signal, (signal) =>
     streamRunEvents(deps, input.runId, afterSeq, signal, options),
   );
