@@ -8,16 +8,32 @@ import { runWorker, workerConfig } from "../lib/worker";
 
 const PAGE_EVENTS = 1_000;
 
-/** Reads every event after seq 0 page by page, checking each seq comes once and in order. */
+// Pages a bulk reader asks for ahead of the one it is checking: a run's seqs are contiguous, so the
+// page after `afterSeq` is known before the one before it arrives, and the server reads and encodes
+// one page while the reader parses the previous one (as a streaming SELECT overlaps them).
+const PAGES_AHEAD = 1;
+
+/** Reads every event after seq 0 a page at a time, checking each seq comes once and in order. */
 async function readPages(trpc: RunsClient["trpc"], runId: string): Promise<{ events: number; problem: string | null }> {
   let last = 0;
+  let nextAfter = 0;
+  const ask = () => {
+    const page = trpc.run.eventsPage.query({ runId, afterSeq: nextAfter, limit: PAGE_EVENTS });
+    nextAfter += PAGE_EVENTS;
+    return page;
+  };
+  const asked = [ask()];
   for (;;) {
-    const page = await trpc.run.eventsPage.query({ runId, afterSeq: last, limit: PAGE_EVENTS });
+    while (asked.length <= PAGES_AHEAD) asked.push(ask());
+    const page = await asked.shift()!;
     for (const event of page.events) {
       if (event.seq !== last + 1) return { events: last, problem: `seq ${event.seq} after ${last}` };
       last = event.seq;
     }
-    if (!page.hasMore) return { events: last, problem: null };
+    if (!page.hasMore) {
+      await Promise.all(asked);
+      return { events: last, problem: null };
+    }
   }
 }
 
