@@ -1,18 +1,10 @@
 import { sql } from "drizzle-orm";
-import { RUN_EVENTS_CHANNEL } from "../../db/channels";
 import type { Db } from "../../db/client";
 import { queryRows } from "../../db/query";
+import { eventJson, notifyChunks } from "../events/publication-sql";
 import type { RunEvent } from "../events/types";
 import type { Logger } from "../log";
 import { WakeLoop } from "../wake-loop";
-
-// NOTIFY payloads must stay under 8000 bytes. Events are cut into chunks by their running byte
-// offset, so a chunk holds at most NOTIFY_CHUNK_BYTES plus the one event that straddles a boundary:
-// with events of at most MAX_NOTIFIED_EVENT_BYTES a payload stays below 3900 + 4000 + 2 bytes. A
-// larger event (a huge DebugTrace fn) is published but not announced: run.events subscribers see
-// the seq gap at the next event and read it from the table, as after any missed notification.
-const NOTIFY_CHUNK_BYTES = 3900;
-const MAX_NOTIFIED_EVENT_BYTES = 4000;
 
 export interface OutboxPollerOptions {
   db: Db;
@@ -31,8 +23,10 @@ export interface OutboxPollerOptions {
 /**
  * Publishes run_outbox rows: claims unpublished rows with FOR UPDATE SKIP LOCKED (so several
  * instances share the work), sets published_at and NOTIFYs the events in the same transaction,
- * so an event is announced exactly when it is marked published. Woken right after each local
- * append, with a polling backstop for rows another (possibly dead) instance left behind.
+ * so an event is announced exactly when it is marked published. An append publishes its own
+ * events in its own statement (events/announce-sql.ts), so what is left here is the RunStarted of
+ * a run.start (it wakes the poller) and the rows another (possibly dead) instance left behind (the
+ * polling backstop).
  */
 export class OutboxPoller {
   private readonly loop: WakeLoop;
@@ -47,6 +41,14 @@ export class OutboxPoller {
 
   start(): void {
     this.loop.start();
+  }
+
+  /**
+   * Whether appends publish and announce their own events in their statement (the default); false
+   * is the seed design, where the poll alone publishes.
+   */
+  get publishesOnAppend(): boolean {
+    return this.options.wakeOnAppend !== false;
   }
 
   /** Publishes everything pending soon; calls made while a cycle runs coalesce into one more cycle. */
@@ -98,33 +100,15 @@ export class OutboxPoller {
             ))
             returning id, run_id, seq
           ), events as materialized (
-            select p.id, (
-              -- data is spliced in rather than built in: json_strip_nulls would also strip the nulls inside it.
-              select case when e.data is null then j.core else left(j.core, -1) || ',"data":' || e.data::text || '}' end
-              from run_events e, lateral (
-                select json_strip_nulls(json_build_object(
-                  'runId', e.run_id, 'seq', e.seq, 'ts', e.ts, 'type', e.type, 'v', 1, 'source', e.source,
-                  'name', e.name, 'fn', e.fn, 'status', e.status, 'reason', e.reason, 'attempt', e.attempt))::text as core
-              ) j
-              where e.run_id = p.run_id and e.seq = p.seq
-            ) as json
-            from published p
-          ), sized as (
-            select id, json, sum(octet_length(json) + 1) over (order by id) as end_offset
-            from events where octet_length(json) <= ${sql.raw(String(MAX_NOTIFIED_EVENT_BYTES))}
-          ), chunks as (
-            select (end_offset - 1) / ${sql.raw(String(NOTIFY_CHUNK_BYTES))} as chunk,
-                   '[' || string_agg(json, ',' order by id) || ']' as payload
-            from sized group by 1
-          ), notified as (
-            select pg_notify(${RUN_EVENTS_CHANNEL}, payload) from (select payload from chunks order by chunk offset 0) ordered
-          ), async_commit as (
+            select p.id as k, ${eventJson("e")} as json
+            from published p join run_events e on e.run_id = p.run_id and e.seq = p.seq
+          ), ${notifyChunks("events")}, async_commit as (
             select set_config('synchronous_commit', 'off', true)
           )
           select (select count(*) from async_commit)::int as async_commit,
                  (select count(*) from published)::int as claimed,
                  (select count(*) from notified)::int as notifications,
-                 ${withEvents ? sql`(select '[' || string_agg(json, ',' order by id) || ']' from events)` : sql`null`} as events`,
+                 ${withEvents ? sql`(select '[' || string_agg(json, ',' order by k) || ']' from events)` : sql`null`} as events`,
     );
     const claimed = result?.claimed ?? 0;
     if (claimed > 0 && result?.events) this.options.onPublished?.(JSON.parse(result.events) as RunEvent[]);

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { queryRows } from "../../db/query";
 import type { AppendGuard } from "./append";
+import { publication, publishedColumn } from "./publication-sql";
 import { withOptionalFields, type NewEvent, type RunEvent } from "./types";
 
 /** One append of a group commit: a run appears at most once per batch. */
@@ -21,10 +22,16 @@ export interface BatchedAppend {
  * longer holds (finished, lease moved, another seq) is left out and answers null, and the others
  * go ahead. The result is in the batch's order.
  *
+ * With `publish` (the default) the statement also publishes what it appended: see publication-sql.ts.
+ *
  * The batch travels as one JSON parameter (json_to_recordset), so the statement's text, and its
  * prepared plan, are the same whatever the batch size.
  */
-export async function appendBatch(db: Db, appends: readonly BatchedAppend[]): Promise<(RunEvent | null)[]> {
+export async function appendBatch(
+  db: Db,
+  appends: readonly BatchedAppend[],
+  publish = true,
+): Promise<(RunEvent | null)[]> {
   const rows = appends.map(({ runId, event, guard, ts }, ix) => ({
     ix,
     run_id: runId,
@@ -69,11 +76,10 @@ export async function appendBatch(db: Db, appends: readonly BatchedAppend[]): Pr
           insert into run_events (run_id, seq, ts, type, source, name, fn, status, reason, data, attempt)
           select r.id, r.last_seq, i.ts, i.type, i.source, i.name, i.fn, i.status, i.reason, i.data, i.attempt
           from reserved r join input i on i.ix = r.ix
-          returning run_id, seq
-        ), outbox as (
-          insert into run_outbox (run_id, seq) select run_id, seq from event
-        )
-        select r.ix, r.last_seq as seq from reserved r join event e on e.run_id = r.id and e.seq = r.last_seq`,
+          returning *
+        ), ${publication(publish)}
+        select r.ix, r.last_seq as seq, ${publishedColumn(publish)} as notifications
+        from reserved r join event e on e.run_id = r.id and e.seq = r.last_seq`,
   );
   const results: (RunEvent | null)[] = appends.map(() => null);
   for (const { ix, seq } of appended) {

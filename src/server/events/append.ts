@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { queryRows } from "../../db/query";
 import type { ActiveStatus } from "../../shared/run-status";
+import { publication, publishedColumn } from "./publication-sql";
 import { withOptionalFields, type NewEvent, type RunEvent } from "./types";
 
 /** What must still hold for the append to go ahead: the run's status and, for executors, their lease. */
@@ -22,8 +23,9 @@ export interface AppendGuard {
  *
  * It is a single statement (one round trip, committed on its own): the reserving UPDATE, the
  * event INSERT and the outbox INSERT are data-modifying CTEs of one query, so the append costs
- * what a single-row insert costs, and no pooled connection is held across round trips.
- * Callers go through EventLog, which publishes what was appended.
+ * what a single-row insert costs, and no pooled connection is held across round trips. With
+ * `publish` (the default) the same statement publishes the event (publication-sql.ts).
+ * Callers go through EventLog, which counts what was appended.
  */
 export async function appendEvent(
   db: Db,
@@ -31,6 +33,7 @@ export async function appendEvent(
   event: NewEvent,
   guard: AppendGuard,
   ts = Date.now(),
+  publish = true,
 ): Promise<RunEvent | null> {
   const finish =
     event.type === "RunFinished" && event.status
@@ -51,11 +54,9 @@ export async function appendEvent(
                  ${event.fn ?? null}::text, ${event.status ?? null}::text, ${event.reason ?? null}::text,
                  ${jsonOrNull(event.data)}::jsonb, ${event.attempt ?? null}::int
           from reserved
-          returning run_id, seq
-        ), outbox as (
-          insert into run_outbox (run_id, seq) select run_id, seq from event
-        )
-        select seq from event`,
+          returning *
+        ), ${publication(publish)}
+        select seq, ${publishedColumn(publish)} as notifications from event`,
   );
   if (!appended) return null;
   return withOptionalFields({ runId, seq: appended.seq, ts, type: event.type, v: 1, source: event.source }, event);

@@ -6,9 +6,18 @@ import { GroupCommit } from "./group-commit";
 import type { EventSource, NewEvent, RunEvent } from "./types";
 
 export interface EventLogHooks {
-  /** Publishes committed events now rather than at the outbox's next poll. */
-  outbox: { wake(): void };
-  metrics: { eventAppended(): void; runFinished(status: TerminalStatus): void; runResumed(reason: string): void };
+  /**
+   * Publishes committed events now rather than at the outbox's next poll. Appends publish their
+   * own events unless `publishesOnAppend` is false (the seed design: the poll alone publishes).
+   */
+  outbox: { wake(): void; readonly publishesOnAppend?: boolean };
+  metrics: {
+    eventAppended(): void;
+    runFinished(status: TerminalStatus): void;
+    runResumed(reason: string): void;
+    /** `appendedAt`: the ts of events published (here: by their own append). */
+    eventsPublished?(appendedAt: number[]): void;
+  };
 }
 
 /**
@@ -18,12 +27,14 @@ export interface EventLogHooks {
 export class EventLog {
   /** Appends from many runs in one statement; exposed for the tests that check batches form. */
   readonly groupCommit: GroupCommit;
+  private readonly publishOnAppend: boolean;
 
   constructor(
     readonly db: Db,
     private readonly hooks: EventLogHooks,
   ) {
-    this.groupCommit = new GroupCommit(db);
+    this.publishOnAppend = hooks.outbox.publishesOnAppend !== false;
+    this.groupCommit = new GroupCommit(db, this.publishOnAppend);
   }
 
   /**
@@ -43,7 +54,7 @@ export class EventLog {
    */
   async append(runId: string, event: NewEvent, guard: AppendGuard): Promise<RunEvent | null> {
     const stored = await this.groupCommit.append(runId, event, guard);
-    if (stored) this.appended(event);
+    if (stored) this.appended(stored);
     return stored;
   }
 
@@ -57,10 +68,13 @@ export class EventLog {
     return this.append(runId, { type: "RunFinished", source, ...outcome }, guard);
   }
 
-  private appended(event?: NewEvent): void {
-    this.hooks.metrics.eventAppended();
-    if (event?.type === "RunFinished" && event.status) this.hooks.metrics.runFinished(event.status);
-    if (event?.type === "RunResumed" && event.reason) this.hooks.metrics.runResumed(event.reason);
-    this.hooks.outbox.wake();
+  /** `event`: an appended event, published by its append unless the poll alone publishes; none for a start. */
+  private appended(event?: RunEvent): void {
+    const { metrics, outbox } = this.hooks;
+    metrics.eventAppended();
+    if (event?.type === "RunFinished" && event.status) metrics.runFinished(event.status);
+    if (event?.type === "RunResumed" && event.reason) metrics.runResumed(event.reason);
+    if (event && this.publishOnAppend) metrics.eventsPublished?.([event.ts]);
+    else outbox.wake();
   }
 }

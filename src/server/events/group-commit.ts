@@ -6,6 +6,12 @@ import type { NewEvent, RunEvent } from "./types";
 
 // Appends in one statement at most: the statement's JSON parameter stays well under a megabyte.
 const MAX_BATCH = 256;
+// Batch statements in flight at once. An append that publishes NOTIFYs, and Postgres serialises
+// the commits of notifying transactions (a lock held to the end of the commit, WAL flush
+// included), so batches sent while one commits only queue behind it holding pooled connections;
+// kept back instead, they join into the next batch, which the commit's wait then pays for once.
+// Two rather than one: the next batch does its row work while the previous one flushes.
+const MAX_IN_FLIGHT = 2;
 
 interface Waiting extends BatchedAppend {
   resolve(event: RunEvent | null): void;
@@ -18,6 +24,9 @@ interface Waiting extends BatchedAppend {
  * one statement and one commit, instead of one each. The batch is sent at the end of the turn
  * (setImmediate), so an append alone waits for nothing and takes the single-run statement.
  *
+ * While MAX_IN_FLIGHT batches are committing, new appends wait for one of them to finish and go
+ * in the next batch together: under load the batches grow instead of queueing.
+ *
  * Each caller gets its own answer. A run appears once per batch (its later appends go in the next
  * one, in order). A refused guard is that append's null, not the batch's failure; if the batch
  * statement fails as a whole (a trigger's refusal, a conflict), nothing of it was committed, and
@@ -29,8 +38,13 @@ export class GroupCommit {
   private waiting: Waiting[] = [];
   private scheduled = false;
   private batchCount = 0;
+  private inFlight = 0;
 
-  constructor(private readonly db: Db) {}
+  /** `publish`: each statement also publishes what it appended (see publication-sql.ts). */
+  constructor(
+    private readonly db: Db,
+    private readonly publish = true,
+  ) {}
 
   append(runId: string, event: NewEvent, guard: AppendGuard): Promise<RunEvent | null> {
     return new Promise((resolve, reject) => {
@@ -54,6 +68,7 @@ export class GroupCommit {
   }
 
   private flush(): void {
+    if (this.inFlight >= MAX_IN_FLIGHT) return;
     const batch: Waiting[] = [];
     const later: Waiting[] = [];
     const runs = new Set<string>();
@@ -65,7 +80,12 @@ export class GroupCommit {
     }
     this.waiting = later;
     if (later.length > 0) this.schedule();
-    if (batch.length > 0) void this.commit(batch);
+    if (batch.length === 0) return;
+    this.inFlight += 1;
+    void this.commit(batch).finally(() => {
+      this.inFlight -= 1;
+      if (this.waiting.length > 0) this.schedule();
+    });
   }
 
   private async commit(batch: Waiting[]): Promise<void> {
@@ -73,7 +93,7 @@ export class GroupCommit {
     if (batch.length === 1) return this.commitAlone(batch[0]!);
     let results: (RunEvent | null)[];
     try {
-      results = await appendBatch(this.db, batch);
+      results = await appendBatch(this.db, batch, this.publish);
     } catch (error) {
       if (isDatabaseUnavailable(error)) for (const append of batch) append.reject(error);
       else await Promise.all(batch.map((append) => this.commitAlone(append)));
@@ -84,7 +104,7 @@ export class GroupCommit {
 
   private async commitAlone(append: Waiting): Promise<void> {
     try {
-      append.resolve(await appendEvent(this.db, append.runId, append.event, append.guard, append.ts));
+      append.resolve(await appendEvent(this.db, append.runId, append.event, append.guard, append.ts, this.publish));
     } catch (error) {
       append.reject(error);
     }

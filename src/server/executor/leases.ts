@@ -159,6 +159,11 @@ const pgUuidArray = (ids: readonly string[]) => sql`${`{${ids.join(",")}}`}::uui
  * Renews this instance's leases on `runIds`; returns the renewed runs and whether a cancel was requested.
  * The rows are locked in id order first, the order group commits lock them in: an UPDATE by a list
  * of ids locks in whatever order its plan reads them, and deadlocked with a batch of appends.
+ * Its commit does not wait for the WAL flush (synchronous_commit off, this transaction only): it
+ * holds the row lock of every run the instance executes, so a flush here (milliseconds on a slow
+ * disk) held up the next append of all of them at once. A crash of Postgres can lose only the last
+ * renewals (the WAL writer flushes within a fraction of a second), which leaves an earlier expiry,
+ * still most of a lease ahead; the next heartbeat renews again.
  */
 export async function renewLeases(
   db: Db,
@@ -172,9 +177,11 @@ export async function renewLeases(
           select id from runs
           where id = any(${pgUuidArray(runIds)}) and status = 'running' and lease_owner = ${instanceId}
           order by id for update
+        ), async_commit as (
+          select set_config('synchronous_commit', 'off', true)
         )
         update runs set lease_expires_at = ${expiresIn(leaseMs)}
-        from held where runs.id = held.id and runs.status = 'running' and runs.lease_owner = ${instanceId}
+        from held, async_commit where runs.id = held.id and runs.status = 'running' and runs.lease_owner = ${instanceId}
         returning runs.id, runs.cancel_requested_at is not null as "cancelRequested"`,
   );
 }
