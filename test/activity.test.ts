@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { activitySubscriberCount } from "../src/server/delivery/activity";
 import type { InboxItem } from "../src/server/delivery/inbox";
 import { awaitCondition, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
@@ -63,5 +64,38 @@ describe("run.activity", () => {
     }
     // One lookup per run at most, however many subscribers: 6 runs here, not 6 × 50.
     expect(api().server.services.runOwners.lookups - lookupsBefore).toBeLessThanOrEqual(foreign.length + 1);
+  });
+
+  it("an instance's activity subscriptions share one fan-out subscription, which ends with the last of them", async () => {
+    const { fanout } = api().server.services;
+    const watcher = api().client({ token: await api().tokenFor("hub-watcher") });
+    const SUBSCRIBERS = 50;
+    const seen = Array.from({ length: SUBSCRIBERS }, () => [] as InboxItem[]);
+    let started = 0;
+    const subscriptions = seen.map((items) =>
+      watcher.trpc.run.activity.subscribe(undefined, {
+        onStarted: () => (started += 1),
+        onData: (item) => items.push(item),
+      }),
+    );
+    await awaitCondition(
+      () => started === SUBSCRIBERS && activitySubscriberCount(fanout) === SUBSCRIBERS,
+      `${SUBSCRIBERS} activity subscriptions`,
+    );
+    // Each published event is handed to one reader, whatever the number of subscriptions.
+    expect(fanout.subscriberCount).toBe(1);
+
+    // A resync (the listener reconnected) reaches every one of them.
+    fanout.resyncAll();
+    await awaitCondition(
+      () => seen.every((items) => items.some((item) => item.kind === "resync")),
+      "every subscriber to be told to resync",
+    );
+
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    await awaitCondition(
+      () => activitySubscriberCount(fanout) === 0 && fanout.subscriberCount === 0,
+      "the last subscription to end the shared one",
+    );
   });
 });

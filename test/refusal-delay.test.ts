@@ -218,6 +218,47 @@ describe("refusals are answered late", () => {
     }
   });
 
+  it("held refusals of all addresses together are bounded: past the bound any address's connection is closed unanswered", async () => {
+    // The same services with a total bound of 5 held refusals (per address: the usual 16), held for a minute.
+    const { services } = api().server;
+    const addressLimits = new AddressLimits(
+      { ...services.addressLimits.settings, refusalDelayMs: 60_000 },
+      { perAddress: HELD_REFUSALS_PER_ADDRESS, inAll: 5 },
+    );
+    const patient = await servePages({ ...services, addressLimits });
+    // "closed" only when closed at once: a held refusal would wait its minute (the visit gives up at 10 s).
+    const outcome = (address: string) => {
+      const started = performance.now();
+      return visit(patient.base, address).then(
+        (answer) => `answered ${answer.status}`,
+        () => (performance.now() - started < 5_000 ? "closed" : "closed late"),
+      );
+    };
+    try {
+      // Each address's first visit spends its new session of the minute; the next ones are refused, late.
+      const [first, second, third] = ["198.51.100.7", "198.51.100.8", "198.51.100.9"];
+      for (const address of [first, second, third]) expect(await outcome(address)).toBe("answered 200");
+      const heldOnes = [first, first, first, second, second].map(outcome);
+      await awaitCondition(() => addressLimits.refusalsHeld() === 5, "five refusals held, from two addresses");
+
+      // Neither a third address nor one of the two gets a sixth held: closed at once, unanswered.
+      expect(await outcome(third)).toBe("closed");
+      expect(await outcome(first)).toBe("closed");
+      expect(addressLimits.refusalsHeld(third)).toBe(0);
+      expect(addressLimits.refusalsHeld()).toBe(5);
+
+      patient.close();
+      expect(await Promise.all(heldOnes)).toEqual(Array<string>(5).fill("closed"));
+      await awaitCondition(() => addressLimits.refusalsHeld() === 0, "the closed connections' refusals to be let go");
+      // Let go, they make room again.
+      const releases = Array.from({ length: 5 }, () => addressLimits.holdRefusal(third));
+      expect(releases.every((release) => release !== null)).toBe(true);
+      expect(addressLimits.holdRefusal(second)).toBeNull();
+    } finally {
+      patient.close();
+    }
+  });
+
   it("a keep-alive client cannot pipeline past its refusal: each request behind it waits its own delay", async () => {
     const address = "198.51.100.6";
     await spendSession(address);

@@ -4,6 +4,7 @@ import net from "node:net";
 import { describe, expect, it } from "vitest";
 import { awaitCondition, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import type { CanonicalInput } from "../src/plans/canonical";
+import { activitySubscriberCount } from "../src/server/delivery/activity";
 import type { PlanNode } from "../src/plans/types";
 import { useTestServer } from "./support/fixture";
 import { TEST_OWNER } from "./support/test-server";
@@ -68,19 +69,19 @@ describe("subscriber limits", () => {
     for (const id of [1, 2, 3]) {
       socket.write(maskedTextFrame(JSON.stringify({ id, method: "subscription", params: { path: "run.activity" } })));
     }
-    await awaitCondition(() => fanout.subscriberCount === 3, "the activity subscriptions");
+    await awaitCondition(() => activitySubscriberCount(fanout) === 3, "the activity subscriptions");
 
     const { trpc } = api().client();
     let started = 0;
     let dropped = false;
     void closed.then(() => (dropped = true));
-    while (!dropped && fanout.subscriberCount > 0 && started < 200) {
+    while (!dropped && activitySubscriberCount(fanout) > 0 && started < 200) {
       await Promise.all(Array.from({ length: 5 }, () => trpc.run.start.mutate({ stepDelayMs: 0 })));
       started += 5;
     }
 
     await awaitCondition(
-      () => fanout.subscriberCount === 0,
+      () => activitySubscriberCount(fanout) === 0 && fanout.subscriberCount === 0,
       `the stalled subscription to be dropped (${started} runs started)`,
       30_000,
     );

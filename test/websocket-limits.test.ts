@@ -17,10 +17,42 @@ function wsUrl(server: TestServer = api()): string {
 }
 
 /** A raw WebSocket speaking tRPC's wire format, authenticated by a token. */
-async function rawSocket(token: string): Promise<WebSocket> {
-  const socket = new WebSocket(wsUrl(), { headers: { authorization: `Bearer ${token}` } });
+async function rawSocket(token: string, server: TestServer = api()): Promise<WebSocket> {
+  const socket = new WebSocket(wsUrl(server), { headers: { authorization: `Bearer ${token}` } });
   await once(socket, "open");
   return socket;
+}
+
+/** Counts the queries and mutations `server` runs (each holds an in-flight slot of its address while it runs). */
+function countCalls(server: TestServer): { started(): number; running(): number } {
+  const { addressLimits } = server.server.services;
+  const holdRequest = addressLimits.holdRequest.bind(addressLimits);
+  let started = 0;
+  let running = 0;
+  addressLimits.holdRequest = (address) => {
+    const release = holdRequest(address);
+    started += 1;
+    running += 1;
+    let released = false;
+    return () => {
+      if (!released) running -= 1;
+      released = true;
+      release();
+    };
+  };
+  return { started: () => started, running: () => running };
+}
+
+/** 50 runs with long paths: each run.list answer is ~40 kB. */
+async function bigListOwner(server: TestServer, ownerId: string): Promise<string> {
+  const token = await server.tokenFor(ownerId);
+  const { trpc } = server.client({ token });
+  for (let i = 0; i < 5; i++) {
+    await Promise.all(
+      Array.from({ length: 10 }, () => trpc.run.start.mutate({ stepDelayMs: 60_000, appPath: `/${"x".repeat(500)}` })),
+    );
+  }
+  return token;
 }
 
 /** A tRPC client that sends everything (queries and mutations too) over one WebSocket. */
@@ -33,17 +65,8 @@ const batch = (from: number, count: number, method: string, path: string, input:
   JSON.stringify(Array.from({ length: count }, (_, i) => ({ id: from + i, method, params: { path, input } })));
 
 describe("WebSocket limits", () => {
-  it("a socket that stops reading its answers is dropped, and the server's memory stays bounded", async () => {
-    const token = await api().tokenFor("slow-reader");
-    const { trpc } = api().client({ token });
-    // 50 runs with long paths: each run.list answer is ~40 kB, each batch of 20 ~0.8 MB.
-    for (let i = 0; i < 5; i++) {
-      await Promise.all(
-        Array.from({ length: 10 }, () =>
-          trpc.run.start.mutate({ stepDelayMs: 60_000, appPath: `/${"x".repeat(500)}` }),
-        ),
-      );
-    }
+  it("a socket that stops reading is not read either: its calls wait unrun, memory stays bounded, and once it reads it gets every answer", async () => {
+    const token = await bigListOwner(api(), "slow-reader");
 
     // A client that keeps up gets every answer.
     const reader = wsOnlyClient(api(), token);
@@ -53,29 +76,50 @@ describe("WebSocket limits", () => {
     }
     await reader.close();
 
-    // One that never reads, while it keeps sending batches of queries.
+    // One that does not read, while it keeps sending batches of queries (each batch of 20 is ~0.8 MB of answers).
+    const calls = countCalls(api());
     const socket = await rawSocket(token);
     socket.pause();
-    socket.on("error", () => {});
-    const closed = once(socket, "close");
+    const closes: number[] = [];
+    socket.on("close", (code) => closes.push(code));
+    const answers: { id: number; result?: unknown; error?: { data: { code: string } } }[] = [];
+    socket.on("message", (data: Buffer) => answers.push(JSON.parse(data.toString("utf8")) as (typeof answers)[number]));
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
+    // One batch per turn of the event loop (the server is in this process), each padded to 32 kB
+    // (JSON may start with blanks), until more than a megabyte waits in the client for the server
+    // to take it.
+    const padding = " ".repeat(32 * 1024);
     let frames = 0;
-    // One batch per turn of the event loop, as fast as the server takes them in.
-    while (socket.readyState === WebSocket.OPEN && frames < 1_000) {
-      const frame = batch(frames * 20, 20, "query", "run.list", { limit: 100 });
-      await new Promise<void>((resolve) => socket.send(frame, () => resolve()));
+    while (frames < 2_000 && socket.bufferedAmount < MB) {
+      socket.send(padding + batch(frames * 20, 20, "query", "run.list", { limit: 100 }));
       await new Promise<void>((resolve) => setImmediate(resolve));
       frames += 1;
       peak = Math.max(peak, process.memoryUsage().rss);
     }
-    socket.resume();
-    const [code] = (await closed) as [number];
-    console.log(`paused reader: ${frames} batches sent, rss +${((peak - baseline) / MB).toFixed(0)} MB`);
-    expect(socket.readyState).toBe(WebSocket.CLOSED);
-    expect(code).toBe(1006); // the server cut it off; it did not close it politely
-    expect(frames).toBeLessThan(1_000);
+    await awaitCondition(
+      () => calls.running() === 0 && socket.bufferedAmount > 0,
+      "the server to stop reading the socket, with nothing of it running and part of what it was sent unread",
+    );
+    console.log(
+      `paused reader: ${frames} batches sent, ${calls.started()} calls run, rss +${((peak - baseline) / MB).toFixed(0)} MB`,
+    );
+    expect(frames).toBeLessThan(2_000);
+    expect(closes).toEqual([]);
     expect(peak - baseline).toBeLessThan(100 * MB);
+
+    // Reading again, it gets an answer to every call (run, or refused over the in-flight cap): it was never dropped.
+    socket.resume();
+    await awaitCondition(
+      () => answers.length === frames * 20,
+      "an answer to every call",
+      30_000,
+      () => `${answers.length} of ${frames * 20} answers`,
+    );
+    expect(new Set(answers.map((a) => a.id)).size).toBe(frames * 20);
+    expect(answers.every((a) => a.result !== undefined || a.error?.data.code === "TOO_MANY_REQUESTS")).toBe(true);
+    expect(closes).toEqual([]);
+    socket.close();
   });
 
   it("queries and mutations beyond a socket's in-flight cap are refused; the ones in flight complete", async () => {
@@ -119,6 +163,34 @@ describe("WebSocket limits", () => {
     expect(answers.slice(21).every((a) => a.error === undefined)).toBe(true);
     expect((await trpc.run.list.query({ limit: 100 })).items).toHaveLength(20);
     socket.close();
+  });
+
+  it("a socket told to close runs nothing it is sent after; one that keeps sending instead of closing is cut off", async () => {
+    const token = await api().tokenFor("keeps-sending");
+    const calls = countCalls(api());
+    const before = calls.started();
+    const socket = await rawSocket(token);
+    socket.pause(); // never reads the close it is sent, so never answers it
+    socket.on("error", () => {});
+    let closed = false;
+    socket.on("close", () => (closed = true));
+    socket.send(batch(1, 500, "query", "run.list", {}));
+    // Calls the server would run on an open socket, ~11 kB a message: a message's worth (64 kB) is
+    // let through unread, then the connection is cut and the sends fail (20 MB, were it not).
+    let sent = 0;
+    while (!closed && sent < 2_000) {
+      const frame = batch(1_000 + sent * 20, 20, "mutation", "run.start", {
+        stepDelayMs: 0,
+        appPath: `/${"y".repeat(480)}`,
+      });
+      await new Promise<void>((resolve) => socket.send(frame, () => resolve()));
+      await new Promise<void>((resolve) => setImmediate(resolve)); // the server's turn (it is in this process)
+      sent += 1;
+    }
+    await awaitCondition(() => closed, "the connection to be cut");
+    expect(sent).toBeLessThan(2_000);
+    expect(calls.started() - before).toBe(0);
+    expect((await api().client({ token }).trpc.run.list.query()).items).toEqual([]);
   });
 
   it("a message with more calls than a socket could ever take closes it, unanswered", async () => {

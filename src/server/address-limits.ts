@@ -37,7 +37,11 @@ export class AddressLimits {
   private readonly heldRefusals = new Map<string, number>();
   private heldRefusalsInAll = 0;
 
-  constructor(readonly settings: AddressLimitSettings) {}
+  /** `heldRefusalBounds` is there for tests: the defaults are the bounds. */
+  constructor(
+    readonly settings: AddressLimitSettings,
+    private readonly heldRefusalBounds = { perAddress: HELD_REFUSALS_PER_ADDRESS, inAll: HELD_REFUSALS_IN_ALL },
+  ) {}
 
   /** Whether this refusal of the address's may be answered at once (a tenth of the minute's allowance in a burst). */
   admitQuickRefusal(address: string): boolean {
@@ -88,7 +92,8 @@ export class AddressLimits {
    */
   holdRefusal(address: string): (() => void) | null {
     const held = this.heldRefusals.get(address) ?? 0;
-    if (held >= HELD_REFUSALS_PER_ADDRESS || this.heldRefusalsInAll >= HELD_REFUSALS_IN_ALL) return null;
+    const bounds = this.heldRefusalBounds;
+    if (held >= bounds.perAddress || this.heldRefusalsInAll >= bounds.inAll) return null;
     this.heldRefusals.set(address, held + 1);
     this.heldRefusalsInAll += 1;
     let released = false;

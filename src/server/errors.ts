@@ -41,6 +41,17 @@ export class LimitExceededError extends Error {
   }
 }
 
+/** The error `make` constructs, with no stack trace captured: for expected refusals (see LimitExceededError). */
+export function withoutStackTrace<E extends Error>(make: () => E): E {
+  const traceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = traceLimit;
+  }
+}
+
 /** A call ran past its deadline (the database did not answer in time): retry shortly. */
 export class DeadlineExceededError extends Error {
   constructor(readonly deadlineMs: number) {

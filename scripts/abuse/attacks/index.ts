@@ -5,7 +5,7 @@ import { bigBody } from "./big-body";
 import { executorHog } from "./executor-hog";
 import { malformedUrl } from "./malformed-url";
 import { ownerMinting } from "./owner-minting";
-import { slowReader } from "./slow-reader";
+import { slowReader, slowReaderBatches } from "./slow-reader";
 import { sseBypass } from "./sse-bypass";
 
 export type { Attack, AttackContext } from "./attack";
@@ -16,6 +16,7 @@ export const ATTACKS: readonly Attack[] = [
   bigBatch,
   bigBody,
   slowReader,
+  slowReaderBatches,
   sseBypass,
   activityFanout,
   ownerMinting,

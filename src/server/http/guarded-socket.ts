@@ -5,13 +5,18 @@ import { WebSocket } from "ws";
 const CORK_FLUSH_BYTES = 32_768;
 
 export interface SocketGuards {
-  /** Bytes queued for a socket that does not read; past it the socket is dropped, not buffered. */
+  /**
+   * Bytes queued for a socket that does not read; past it the socket is dropped, not buffered.
+   * Past a quarter of it the socket is not read until its backlog drains (see pauseReadingPastBacklog).
+   */
   maxBufferedBytes: number;
+  /** The largest message a client may send (ws's maxPayload): what a closing socket may still send us, ignored. */
+  maxMessageBytes: number;
   /** Queries plus mutations, and subscriptions, one message may carry; a larger batch is refused whole. */
   callsPerMessage: number;
   subscriptionsPerMessage: number;
-  /** The answer (tRPC's error shape, encoded) to each call of a refused batch. */
-  refusal(call: BatchedCall, message: string): string;
+  /** The answers (tRPC's error shape, encoded) to the calls of a refused batch, in their order. */
+  refusals(calls: readonly BatchedCall[], message: string): string[];
   onDropped(bufferedBytes: number): void;
 }
 
@@ -24,15 +29,23 @@ export interface BatchedCall {
 
 type SendArgs = Parameters<WebSocket["send"]> | [data: Parameters<WebSocket["send"]>[0], cb?: (err?: Error) => void];
 
+/** The share of maxBufferedBytes past which a socket is no longer read until it drains. */
+const PAUSE_READING_SHARE = 4;
+
 /**
  * The server's WebSocket class (ws's `WebSocket` option), so the guards sit under everything that
  * uses a socket: every send — subscription events and query answers alike — first checks the
  * socket's backlog, and a message batching more calls than allowed is answered with an error per
- * call before tRPC sees it, so nothing in it runs.
+ * call before tRPC sees it, so nothing in it runs. A client that does not read cannot make the
+ * server do more: past a quarter of the backlog limit its socket is not read (no new calls start)
+ * until what it was sent has drained, and a socket closing is not read for calls at all.
  */
 export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
+  const pauseReadingAt = Math.floor(guards.maxBufferedBytes / PAUSE_READING_SHARE);
   return class GuardedWebSocket extends WebSocket {
     private corked = false;
+    private readingPaused = false;
+    private ignoredBytes = 0;
 
     override send(...args: SendArgs): void {
       if (this.readyState === WebSocket.OPEN) {
@@ -44,6 +57,31 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
         }
       }
       (super.send as (...args: SendArgs) => void)(...args);
+      if (this.bufferedAmount > pauseReadingAt) this.pauseReadingUntilDrained();
+    }
+
+    /**
+     * Stops reading the socket while its backlog is past `pauseReadingAt`: what a client sends is
+     * left in the kernel's buffers (and, once they are full, its own), so a client that sends calls
+     * without reading their answers gets no more of them run than a backlog's worth. Reading
+     * resumes when the socket has written everything out ('drain'); a client that never reads is
+     * dropped by the backlog limit, or by the keep-alive (its pongs are not read either).
+     */
+    private pauseReadingUntilDrained(): void {
+      const socket = this.underlyingSocket();
+      // (Past the stream's high-water mark, as any backlog this large is, 'drain' is sure to come.)
+      if (this.readingPaused || this.readyState !== WebSocket.OPEN || !socket?.writableNeedDrain) return;
+      this.readingPaused = true;
+      this.pause();
+      socket.once("drain", () => {
+        this.readingPaused = false;
+        if (this.readyState === WebSocket.OPEN) this.resume();
+      });
+    }
+
+    private underlyingSocket(): Duplex | null {
+      const socket = (this as unknown as { _socket?: Duplex })._socket;
+      return socket && !socket.destroyed ? socket : null;
     }
 
     /**
@@ -55,8 +93,8 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
      * what is merely held for the turn.
      */
     private corkForThisTurn(): void {
-      const socket = (this as unknown as { _socket?: Duplex })._socket;
-      if (!socket || socket.destroyed) return;
+      const socket = this.underlyingSocket();
+      if (!socket) return;
       if (!this.corked) {
         this.corked = true;
         socket.cork();
@@ -71,19 +109,40 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
     }
 
     override emit(event: string | symbol, ...args: unknown[]): boolean {
+      if (event === "message" && this.readyState !== WebSocket.OPEN) {
+        this.ignoreWhileClosing(args[0]);
+        return true;
+      }
       if (event === "message" && args[1] === false && Buffer.isBuffer(args[0])) {
         const refused = oversizedBatch(args[0], guards);
         // More calls than a socket could ever take at once is no client's batch: close rather than answer each.
         if (refused && refused.calls.length > guards.callsPerMessage + guards.subscriptionsPerMessage) {
           this.close(1008, "too many calls in one message");
         } else if (refused) {
-          for (const call of refused.calls) this.send(guards.refusal(call, refused.message));
+          for (const answer of guards.refusals(refused.calls, refused.message)) this.send(answer);
         }
         if (refused) return true;
       }
       return super.emit(event, ...args);
     }
+
+    /**
+     * A closing socket can answer nothing, so its messages are not parsed, let alone run. A client
+     * may have had messages on the way when it was told to close; one that keeps sending more than
+     * a message's worth instead of closing is cut off.
+     */
+    private ignoreWhileClosing(data: unknown): void {
+      this.ignoredBytes += messageBytes(data);
+      if (this.ignoredBytes > guards.maxMessageBytes) this.terminate();
+    }
   };
+}
+
+/** The size of a message as ws hands it over (a Buffer, or fragments / an ArrayBuffer by binaryType). */
+function messageBytes(data: unknown): number {
+  if (Buffer.isBuffer(data) || data instanceof ArrayBuffer) return data.byteLength;
+  if (Array.isArray(data)) return (data as Buffer[]).reduce((sum, part) => sum + part.byteLength, 0);
+  return 0;
 }
 
 /** The calls of a batch (a JSON array of requests) over a limit, and why; null for anything else. */

@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from "ws";
 import { appRouter } from "../routers/_app";
 import type { InstanceServices } from "../services";
 import type { Context } from "../trpc/context";
+import { withoutStackTrace } from "../errors";
 import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
 import { clientAddress } from "./client-address";
@@ -37,9 +38,10 @@ export function createWebSocketEndpoint(
     maxPayload: messageBytes,
     WebSocket: guardedWebSocket({
       maxBufferedBytes: limits.socketBufferBytes,
+      maxMessageBytes: messageBytes,
       callsPerMessage: limits.callsPerMessage,
       subscriptionsPerMessage: limits.subscriptionsPerConnection,
-      refusal: batchRefusal,
+      refusals: batchRefusals,
       onDropped: (buffered) => log.warn({ buffered }, "dropping a socket that stopped reading"),
     }),
   });
@@ -81,16 +83,24 @@ export function createWebSocketEndpoint(
   };
 }
 
-/** The answer to one call of a batch refused for its size: tRPC's error shape, as the client expects. */
-function batchRefusal(call: BatchedCall, message: string): string {
-  const error = new TRPCError({ code: "PAYLOAD_TOO_LARGE", message });
-  const shape = getErrorShape({
-    config: appRouter._def._config,
-    error,
-    type: "unknown",
-    path: call.path,
-    input: undefined,
-    ctx: undefined,
-  });
-  return JSON.stringify({ id: call.id, ...(call.jsonrpc ? { jsonrpc: call.jsonrpc } : {}), error: shape });
+/**
+ * The answers to the calls of a batch refused for its size: tRPC's error shape, as the client
+ * expects. One error (with no stack trace, as LimitExceededError) and one shape per path, not per
+ * call: a client can send a batch of refusals in every message.
+ */
+function batchRefusals(calls: readonly BatchedCall[], message: string): string[] {
+  const error = withoutStackTrace(() => new TRPCError({ code: "PAYLOAD_TOO_LARGE", message }));
+  const shapes = new Map<string | undefined, unknown>();
+  const shapeFor = (path: string | undefined) => {
+    let shape = shapes.get(path);
+    if (shape === undefined) {
+      const config = appRouter._def._config;
+      shape = getErrorShape({ config, error, type: "unknown", path, input: undefined, ctx: undefined });
+      shapes.set(path, shape);
+    }
+    return shape;
+  };
+  return calls.map((call) =>
+    JSON.stringify({ id: call.id, ...(call.jsonrpc ? { jsonrpc: call.jsonrpc } : {}), error: shapeFor(call.path) }),
+  );
 }

@@ -1,10 +1,12 @@
-import { TRPCError } from "@trpc/server";
-import { LimitExceededError } from "../errors";
+import type { TRPCError } from "@trpc/server";
+import { LimitExceededError, withoutStackTrace } from "../errors";
 import type { ConnectionState, Context } from "./context";
 import { toTRPCError } from "./error-mapping";
 
 /** How long a caller over the in-flight limit is asked to wait: about one call's time. */
 const CALL_RETRY_AFTER_MS = 1_000;
+/** How long a caller over the subscription limit is asked to wait (it knows best when it ends one). */
+const SUBSCRIPTION_RETRY_AFTER_MS = 1_000;
 
 /**
  * Runs a subscription within its connection's limits: at most `subscriptionsPerConnection` at a
@@ -21,10 +23,12 @@ export async function* withinConnectionLimits<T>(
   }
   const { subscriptionsPerConnection } = ctx.services.limits;
   if (connection.subscriptions >= subscriptionsPerConnection) {
-    throw new TRPCError({
-      code: "TOO_MANY_REQUESTS",
-      message: `at most ${subscriptionsPerConnection} subscriptions per connection`,
-    });
+    throw refusal(
+      new LimitExceededError(
+        `at most ${subscriptionsPerConnection} subscriptions per connection; end one first`,
+        SUBSCRIPTION_RETRY_AFTER_MS,
+      ),
+    );
   }
   connection.subscriptions += 1;
   try {
@@ -56,8 +60,15 @@ export function holdCallSlots(ctx: Context, connection: ConnectionState): () => 
       releaseAddress();
     };
   } catch (error) {
-    // Mapped here: tRPC re-wraps any other error and reads its stack, which costs more than the
-    // call it refuses (source-mapped stack traces).
-    throw toTRPCError(error);
+    throw refusal(error);
   }
+}
+
+/**
+ * A refusal as tRPC's error, mapped here: tRPC re-wraps any other error and reads its stack, which
+ * costs more than the call it refuses (source-mapped stack traces); and made without a stack of
+ * its own, as the LimitExceededError it carries, since a client can ask for refusals in a loop.
+ */
+function refusal(error: unknown): TRPCError {
+  return withoutStackTrace(() => toTRPCError(error));
 }
