@@ -24,15 +24,17 @@ async function rawSocket(token: string, server: TestServer = api()): Promise<Web
 }
 
 /** Counts the queries and mutations `server` runs (each holds an in-flight slot of its address while it runs). */
-function countCalls(server: TestServer): { started(): number; running(): number } {
+function countCalls(server: TestServer): { started(): number; running(): number; peak(): number } {
   const { addressLimits } = server.server.services;
   const holdRequest = addressLimits.holdRequest.bind(addressLimits);
   let started = 0;
   let running = 0;
+  let peak = 0;
   addressLimits.holdRequest = (address) => {
     const release = holdRequest(address);
     started += 1;
     running += 1;
+    peak = Math.max(peak, running);
     let released = false;
     return () => {
       if (!released) running -= 1;
@@ -40,7 +42,7 @@ function countCalls(server: TestServer): { started(): number; running(): number 
       release();
     };
   };
-  return { started: () => started, running: () => running };
+  return { started: () => started, running: () => running, peak: () => peak };
 }
 
 /** 50 runs with long paths: each run.list answer is ~40 kB. */
@@ -139,6 +141,33 @@ describe("WebSocket limits", () => {
     const again = await Promise.all([1, 2].map(() => ws.trpc.run.get.query({ runId: run.id })));
     expect(again.map((r) => r.id)).toEqual([run.id, run.id]);
     await ws.close();
+  });
+
+  it("messages sent faster than their calls finish wait for room instead of being refused", async () => {
+    const token = await tight().tokenFor("eager");
+    const run = await tight().client({ token }).trpc.run.start.mutate({ stepDelayMs: 60_000 });
+    const calls = countCalls(tight());
+    const socket = await rawSocket(token, tight());
+    const answers: { id: number; result?: { data: { id: string } }; error?: unknown }[] = [];
+    socket.on("message", (data: Buffer) => answers.push(JSON.parse(data.toString("utf8")) as (typeof answers)[number]));
+    // Thirty one-call messages and two-call batches in one go, against a cap of two in flight.
+    for (let i = 1; i <= 30; i++) {
+      socket.send(
+        i % 3 === 0
+          ? batch(i * 100, 2, "query", "run.get", { runId: run.id })
+          : JSON.stringify({ id: i * 100, method: "query", params: { path: "run.get", input: { runId: run.id } } }),
+      );
+    }
+    await awaitCondition(
+      () => answers.length === 40,
+      "an answer to each of the 40 calls",
+      10_000,
+      () => `${answers.length} answers`,
+    );
+    expect(answers.filter((a) => a.error !== undefined)).toEqual([]);
+    expect(answers.every((a) => a.result?.data.id === run.id)).toBe(true);
+    expect(calls.peak()).toBeLessThanOrEqual(2);
+    socket.close();
   });
 
   it("a message batching more queries and mutations than allowed is refused whole: nothing in it runs", async () => {

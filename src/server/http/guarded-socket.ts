@@ -1,5 +1,6 @@
 import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
+import { CallGate } from "./call-gate";
 
 // Bytes held by a corked socket before they are written anyway (well under the smallest backlog limit).
 const CORK_FLUSH_BYTES = 32_768;
@@ -12,6 +13,8 @@ export interface SocketGuards {
   maxBufferedBytes: number;
   /** The largest message a client may send (ws's maxPayload): what a closing socket may still send us, ignored. */
   maxMessageBytes: number;
+  /** Queries and mutations a socket may have running (its messages wait for room: see CallGate). */
+  callsInFlight: number;
   /** Queries plus mutations, and subscriptions, one message may carry; a larger batch is refused whole. */
   callsPerMessage: number;
   subscriptionsPerMessage: number;
@@ -25,6 +28,15 @@ export interface BatchedCall {
   id: string | number;
   jsonrpc?: "2.0";
   path?: string;
+}
+
+/** What the server's sockets add to ws's: the in-flight count their messages wait on. */
+export interface CallGatedSocket {
+  /**
+   * Called once the socket's context is made: its messages' calls wait until then, and then while
+   * `inFlight()` leaves no room for them. Returns what to call when a call is answered.
+   */
+  gateCalls(inFlight: () => number): () => void;
 }
 
 type SendArgs = Parameters<WebSocket["send"]> | [data: Parameters<WebSocket["send"]>[0], cb?: (err?: Error) => void];
@@ -45,7 +57,22 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
   return class GuardedWebSocket extends WebSocket {
     private corked = false;
     private readingPaused = false;
+    private holdingMessages = false;
     private ignoredBytes = 0;
+    private readonly gate = new CallGate(
+      guards.callsInFlight,
+      (data) => super.emit("message", data, false),
+      (holding) => {
+        this.holdingMessages = holding;
+        this.readOnlyWhenClear();
+      },
+    );
+
+    gateCalls(inFlight: () => number): () => void {
+      this.once("close", () => this.gate.discard());
+      this.gate.open(inFlight);
+      return () => this.gate.settled();
+    }
 
     override send(...args: SendArgs): void {
       if (this.readyState === WebSocket.OPEN) {
@@ -72,11 +99,18 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
       // (Past the stream's high-water mark, as any backlog this large is, 'drain' is sure to come.)
       if (this.readingPaused || this.readyState !== WebSocket.OPEN || !socket?.writableNeedDrain) return;
       this.readingPaused = true;
-      this.pause();
+      this.readOnlyWhenClear();
       socket.once("drain", () => {
         this.readingPaused = false;
-        if (this.readyState === WebSocket.OPEN) this.resume();
+        this.readOnlyWhenClear();
       });
+    }
+
+    /** The socket is read unless its backlog is past the mark or its messages are being held. */
+    private readOnlyWhenClear(): void {
+      if (this.readyState !== WebSocket.OPEN) return;
+      if (this.readingPaused || this.holdingMessages) this.pause();
+      else this.resume();
     }
 
     private underlyingSocket(): Duplex | null {
@@ -114,7 +148,8 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
         return true;
       }
       if (event === "message" && args[1] === false && Buffer.isBuffer(args[0])) {
-        const refused = oversizedBatch(args[0], guards);
+        const requests = parseRequests(args[0]);
+        const refused = requests && oversizedBatch(requests, guards);
         // More calls than a socket could ever take at once is no client's batch: close rather than answer each.
         if (refused && refused.calls.length > guards.callsPerMessage + guards.subscriptionsPerMessage) {
           this.close(1008, "too many calls in one message");
@@ -122,6 +157,11 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
           for (const answer of guards.refusals(refused.calls, refused.message)) this.send(answer);
         }
         if (refused) return true;
+        // (Not JSON — tRPC's keep-alive PONG, or garbage tRPC answers — is never held.)
+        if (requests) {
+          this.gate.offer(args[0], callCount(requests));
+          return true;
+        }
       }
       return super.emit(event, ...args);
     }
@@ -145,18 +185,34 @@ function messageBytes(data: unknown): number {
   return 0;
 }
 
-/** The calls of a batch (a JSON array of requests) over a limit, and why; null for anything else. */
-function oversizedBatch(data: Buffer, guards: SocketGuards): { calls: BatchedCall[]; message: string } | null {
-  if (firstNonBlankByte(data) !== 0x5b /* [ */) return null;
-  let batch: unknown;
+/** A message's requests (a batch, or one as an array of one); null for what is not JSON requests. */
+function parseRequests(data: Buffer): Record<string, unknown>[] | null {
+  const first = firstNonBlankByte(data);
+  if (first !== 0x5b /* [ */ && first !== 0x7b /* { */) return null;
+  let parsed: unknown;
   try {
-    batch = JSON.parse(data.toString("utf8"));
+    parsed = JSON.parse(data.toString("utf8"));
   } catch {
     return null; // tRPC answers the parse error
   }
-  if (!Array.isArray(batch)) return null;
-  const requests = batch.filter((item): item is Record<string, unknown> => typeof item === "object" && item !== null);
-  const calls = requests.filter((r) => r.method === "query" || r.method === "mutation").length;
+  const items: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
+  return items.filter((item): item is Record<string, unknown> => typeof item === "object" && item !== null);
+}
+
+function isCall(request: Record<string, unknown>): boolean {
+  return request.method === "query" || request.method === "mutation";
+}
+
+function callCount(requests: readonly Record<string, unknown>[]): number {
+  return requests.filter(isCall).length;
+}
+
+/** The calls of a message over a limit, and why; null when it is within them. */
+function oversizedBatch(
+  requests: readonly Record<string, unknown>[],
+  guards: SocketGuards,
+): { calls: BatchedCall[]; message: string } | null {
+  const calls = callCount(requests);
   const subscriptions = requests.filter((r) => r.method === "subscription").length;
   if (calls <= guards.callsPerMessage && subscriptions <= guards.subscriptionsPerMessage) return null;
   const message =

@@ -6,12 +6,12 @@ import { applyWSSHandler, type CreateWSSContextFnOptions } from "@trpc/server/ad
 import { WebSocketServer, type WebSocket } from "ws";
 import { appRouter } from "../routers/_app";
 import type { InstanceServices } from "../services";
-import type { Context } from "../trpc/context";
+import type { ConnectionState, Context } from "../trpc/context";
 import { withoutStackTrace } from "../errors";
 import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
 import { clientAddress } from "./client-address";
-import { guardedWebSocket, type BatchedCall } from "./guarded-socket";
+import { guardedWebSocket, type BatchedCall, type CallGatedSocket } from "./guarded-socket";
 import { rawResponse } from "./guard";
 import { trackedPayloadEncoder } from "./ws-encoder";
 import { originAllowed } from "./origin";
@@ -39,6 +39,7 @@ export function createWebSocketEndpoint(
     WebSocket: guardedWebSocket({
       maxBufferedBytes: limits.socketBufferBytes,
       maxMessageBytes: messageBytes,
+      callsInFlight: limits.callsInFlightPerConnection,
       callsPerMessage: limits.callsPerMessage,
       subscriptionsPerMessage: limits.subscriptionsPerConnection,
       refusals: batchRefusals,
@@ -49,13 +50,20 @@ export function createWebSocketEndpoint(
     wss,
     router: appRouter,
     // Called once per WebSocket connection: its state is shared by that socket's subscriptions.
-    createContext: async ({ req, res, info }: CreateWSSContextFnOptions): Promise<Context> => ({
-      services,
-      connection: { socket: res as WebSocket, subscriptions: 0, callsInFlight: 0 },
-      clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
-      caller: await identifyRequest(services, req, { connectionToken: info.connectionParams?.token }),
-      answerBy: null,
-    }),
+    createContext: async ({ req, res, info }: CreateWSSContextFnOptions): Promise<Context> => {
+      const socket = res as WebSocket & CallGatedSocket;
+      const connection: ConnectionState = { socket, subscriptions: 0, callsInFlight: 0, callSettled: null };
+      const caller = await identifyRequest(services, req, { connectionToken: info.connectionParams?.token });
+      // Its calls were held until now (tRPC would only have queued them); they go once this context is in place.
+      connection.callSettled = socket.gateCalls(() => connection.callsInFlight);
+      return {
+        services,
+        connection,
+        clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
+        caller,
+        answerBy: null,
+      };
+    },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
     // Each event is encoded once for all its subscribers; the frames are what JSON.stringify makes.
     experimental_encoder: trackedPayloadEncoder,

@@ -58,6 +58,7 @@ export function holdCallSlots(ctx: Context, connection: ConnectionState): () => 
     return () => {
       connection.callsInFlight -= 1;
       releaseAddress();
+      connection.callSettled?.();
     };
   } catch (error) {
     throw refusal(error);

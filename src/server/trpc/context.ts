@@ -62,6 +62,8 @@ export interface ConnectionState {
   subscriptions: number;
   /** Queries and mutations on this socket not answered yet. */
   callsInFlight: number;
+  /** Told when one of them is answered: the socket's held messages may go (http/call-gate.ts). */
+  callSettled: (() => void) | null;
 }
 
 export interface Context {

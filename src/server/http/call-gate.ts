@@ -1,0 +1,89 @@
+/**
+ * Holds a WebSocket's messages while its queries and mutations in flight leave no room for the
+ * calls a message carries, so a client that sends call after call gets them run as earlier ones
+ * finish instead of refused by the thousand (a refusal through tRPC costs more than many calls):
+ * the socket is not read while a message is held (TCP pushes back on the client). A message whose
+ * calls alone exceed the cap still goes once nothing is in flight; the calls past the cap are then
+ * refused (TOO_MANY_REQUESTS) as before. Messages keep their order; a message with no calls (a
+ * subscription, a stop) waits behind held ones so a stop never overtakes its start.
+ *
+ * tRPC counts a call in flight a few promise jobs after its message is handed over (once the
+ * socket's context exists), so calls handed over in this turn of the event loop are counted here
+ * until the next one, and no call is handed over before the context is made (`open`): until then
+ * tRPC would only queue them, uncounted. Messages without calls (the connection parameters the
+ * context is made from, subscriptions) go on meanwhile.
+ */
+export class CallGate {
+  private readonly held: { data: Buffer; calls: number }[] = [];
+  private handedOverThisTurn = 0;
+  private turnScheduled = false;
+  private drainScheduled = false;
+  private inFlight: (() => number) | null = null;
+
+  constructor(
+    private readonly cap: number,
+    private readonly handOver: (data: Buffer) => void,
+    /** Told when the gate starts (true) and stops (false) holding messages: the socket stops and resumes reading. */
+    private readonly onHolding: (holding: boolean) => void,
+  ) {}
+
+  /** A message carrying `calls` queries and mutations: handed over now, or held until there is room. */
+  offer(data: Buffer, calls: number): void {
+    if (this.held.length === 0 && this.hasRoomFor(calls)) {
+      this.pass(data, calls);
+      return;
+    }
+    if (this.held.length === 0) this.onHolding(true);
+    this.held.push({ data, calls });
+  }
+
+  /** The socket's context is made: `inFlight` counts its calls from now on, and held calls may go. */
+  open(inFlight: () => number): void {
+    this.inFlight = inFlight;
+    this.settled();
+  }
+
+  /** A call was answered: held messages that now fit are handed over (once tRPC has counted the last ones). */
+  settled(): void {
+    if (this.held.length === 0 || this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  /** The socket closed: what is held is never answered. */
+  discard(): void {
+    this.held.length = 0;
+  }
+
+  private drain(): void {
+    while (this.held.length > 0 && this.hasRoomFor(this.held[0]!.calls)) {
+      const next = this.held.shift()!;
+      this.pass(next.data, next.calls);
+    }
+    if (this.held.length === 0) this.onHolding(false);
+  }
+
+  private hasRoomFor(calls: number): boolean {
+    if (calls === 0) return true;
+    if (!this.inFlight) return false;
+    const busy = this.inFlight() + this.handedOverThisTurn;
+    return busy === 0 || busy + calls <= this.cap;
+  }
+
+  private pass(data: Buffer, calls: number): void {
+    this.handedOverThisTurn += calls;
+    if (!this.turnScheduled && calls > 0) {
+      this.turnScheduled = true;
+      setImmediate(() => {
+        this.turnScheduled = false;
+        this.handedOverThisTurn = 0;
+        // Calls that never reached their slot (refused, unknown) settle nothing: look again.
+        if (this.held.length > 0) this.settled();
+      });
+    }
+    this.handOver(data);
+  }
+}
