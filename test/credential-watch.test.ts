@@ -52,4 +52,26 @@ describe("open subscriptions sharing one credential", () => {
       await Promise.all(sockets.map((socket) => socket.close()));
     }
   });
+
+  it("stop being watched when their clients leave", async () => {
+    const { server } = api();
+    const { watch } = server.services.auth;
+    const { secret } = await createApiToken(server.services.database.db, "leaving");
+    const owner = api().client({ token: secret }).trpc;
+    const run = await owner.run.start.mutate({ stepDelayMs: 60_000 });
+    const sockets = Array.from({ length: 3 }, () => socketClient(server.url, { token: secret }));
+    try {
+      const streams = sockets.map(({ trpc }) => subscribeEvents(trpc, { runId: run.id }));
+      for (const stream of streams) await awaitEvents(stream, (events) => events.length >= 3, "the run's first step");
+      expect(watch.size).toBe(1);
+      streams[0]!.unsubscribe();
+      await sockets[1]!.close();
+      expect(watch.size).toBe(1); // the third is still open
+      await sockets[2]!.close();
+      await awaitCondition(() => watch.size === 0, "the watch to let go of the credential", 5_000);
+    } finally {
+      await Promise.all(sockets.map((socket) => socket.close()));
+      await owner.run.cancel.mutate({ runId: run.id });
+    }
+  });
 });

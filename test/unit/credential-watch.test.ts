@@ -28,8 +28,9 @@ const token = (tokenId: string): Credential => ({ kind: "token", tokenId });
 function watchers(watch: CredentialWatch, credential: Credential, count: number) {
   return Array.from({ length: count }, () => {
     const told: CredentialLapse[] = [];
-    const unwatch = watch.watch(credential, (lapse) => told.push(lapse));
-    return { told, unwatch };
+    const watcher = { lapsed: (lapse: CredentialLapse) => told.push(lapse) };
+    const watching = watch.watch(credential, watcher);
+    return { told, unwatch: () => watch.unwatch(watching, watcher) };
   });
 }
 

@@ -3,15 +3,23 @@ import { credentialExpiry, type Credential, type CredentialChecks, type Credenti
 // Timers cannot wait past ~24.8 days (a session's expiry may be further): such a timer fires early and is set again.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Called once, when the watched credential lapses. */
-export type OnLapse = (lapse: CredentialLapse) => void;
+/**
+ * What ends when a credential lapses, told once. An object rather than a callback: a subscription
+ * has one anyway, and a closure per subscription is one more thing each idle subscriber holds.
+ */
+export interface LapseWatcher {
+  lapsed(lapse: CredentialLapse): void;
+}
+
+/** A watched credential, as `watch` returns it for `unwatch`. */
+export type Watching = object;
 
 /** One distinct credential and everything that ends when it lapses. */
 interface Watched {
   key: string;
   credential: Credential;
   expiresAt: number | null;
-  onLapse: Set<OnLapse>;
+  watchers: Set<LapseWatcher>;
 }
 
 /**
@@ -34,22 +42,21 @@ export class CredentialWatch {
     readonly intervalMs: number,
   ) {}
 
-  /** Calls `onLapse` once the credential lapses, until the returned function is called. */
-  watch(credential: Credential, onLapse: OnLapse): () => void {
+  /** Tells `watcher` once the credential lapses, until `unwatch` is called with what this returns. */
+  watch(credential: Credential, watcher: LapseWatcher): Watching {
     const key = keyOf(credential);
     let entry = this.watched.get(key);
     if (!entry) {
-      entry = { key, credential, expiresAt: credentialExpiry(credential), onLapse: new Set() };
+      entry = { key, credential, expiresAt: credentialExpiry(credential), watchers: new Set() };
       this.watched.set(key, entry);
     }
-    entry.onLapse.add(onLapse);
+    entry.watchers.add(watcher);
     if (!this.ticker) {
       this.ticker = setInterval(() => this.tick(), this.intervalMs);
       this.ticker.unref();
     }
     if (entry.expiresAt !== null) this.checkAt(entry.expiresAt);
-    const watched = entry;
-    return () => this.unwatch(watched, onLapse);
+    return entry;
   }
 
   /** How many distinct credentials are watched. */
@@ -57,9 +64,11 @@ export class CredentialWatch {
     return this.watched.size;
   }
 
-  private unwatch(entry: Watched, onLapse: OnLapse): void {
-    entry.onLapse.delete(onLapse);
-    if (entry.onLapse.size > 0 || this.watched.get(entry.key) !== entry) return;
+  /** Stops telling `watcher` of a lapse of what `watching` is (from `watch`). */
+  unwatch(watching: Watching, watcher: LapseWatcher): void {
+    const entry = watching as Watched;
+    entry.watchers.delete(watcher);
+    if (entry.watchers.size > 0 || this.watched.get(entry.key) !== entry) return;
     this.watched.delete(entry.key);
     if (this.watched.size > 0) return;
     clearInterval(this.ticker);
@@ -78,8 +87,8 @@ export class CredentialWatch {
       (lapse) => {
         if (!lapse || this.watched.get(entry.key) !== entry) return;
         this.watched.delete(entry.key);
-        for (const onLapse of entry.onLapse) onLapse(lapse);
-        entry.onLapse.clear();
+        for (const watcher of entry.watchers) watcher.lapsed(lapse);
+        entry.watchers.clear();
       },
       () => {}, // the database is unavailable: try again at the next tick
     );

@@ -1,3 +1,4 @@
+import type { LapseWatcher } from "../auth/credential-watch";
 import type { Credential, CredentialLapse } from "../auth/credentials";
 import { enterSubscription, leaveSubscription } from "./connection-limits";
 import type { Context } from "./context";
@@ -26,26 +27,40 @@ export async function* guardedSubscription<T>(
   open: (signal: AbortSignal) => AsyncIterable<T>,
 ): AsyncGenerator<T, void, undefined> {
   const connection = enterSubscription(ctx);
-  const stop = new AbortController();
-  const leave = () => stop.abort();
-  signal?.addEventListener("abort", leave, { once: true });
-  if (signal?.aborted) stop.abort();
-  let lapse = null as CredentialLapse | null; // set by the watch
-  const unwatch = ctx.services.auth.watch.watch(ctx.credential, (found) => {
-    lapse = found;
-    stop.abort();
-  });
+  const { watch } = ctx.services.auth;
+  const stop = new SubscriptionStop();
+  signal?.addEventListener("abort", stop, { once: true });
+  if (signal?.aborted) stop.handleEvent();
+  const watching = watch.watch(ctx.credential, stop);
   try {
-    for await (const item of open(stop.signal)) {
-      if (lapse) break;
+    for await (const item of open(stop.controller.signal)) {
+      if (stop.lapse) break;
       yield item;
     }
   } catch (error) {
     throw toTRPCError(error);
   } finally {
-    unwatch();
-    signal?.removeEventListener("abort", leave);
+    watch.unwatch(watching, stop);
+    signal?.removeEventListener("abort", stop);
     if (connection) leaveSubscription(connection);
   }
-  if (lapse) throw unauthorized(lapse);
+  if (stop.lapse) throw unauthorized(stop.lapse);
+}
+
+/**
+ * Ends a subscription's source when its client leaves (the abort listener) or its credential
+ * lapses (the watch's watcher): one object for both, where closures would be one each per subscriber.
+ */
+class SubscriptionStop implements LapseWatcher {
+  readonly controller = new AbortController();
+  lapse: CredentialLapse | null = null;
+
+  handleEvent(): void {
+    this.controller.abort();
+  }
+
+  lapsed(lapse: CredentialLapse): void {
+    this.lapse = lapse;
+    this.controller.abort();
+  }
 }
