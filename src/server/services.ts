@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "../db/client";
 import type { ServerSettings } from "../env";
+import { CredentialWatch } from "./auth/credential-watch";
 import { CredentialChecks } from "./auth/credentials";
 import { AddressLimits } from "./address-limits";
 import { loadSessionSecret } from "./auth/session-secret";
@@ -66,6 +67,7 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     log,
   });
   const { auth } = options;
+  const credentials = new CredentialChecks(database.db, auth.revocationCacheMs);
   return {
     instanceId,
     database,
@@ -91,8 +93,9 @@ export async function createServices(options: ServiceOptions): Promise<InstanceS
     addressLimits: new AddressLimits(options.addressLimits),
     auth: {
       sessions: new SessionCookies(await loadSessionSecret(database.db, auth.sessionSecret), auth.sessionMaxAgeMs),
-      credentials: new CredentialChecks(database.db, auth.revocationCacheMs),
+      credentials,
       credentialCheckMs: auth.credentialCheckMs,
+      watch: new CredentialWatch(credentials, auth.credentialCheckMs),
       allowedOrigins: auth.allowedOrigins,
       secureCookies: auth.secureCookies,
     },

@@ -27,9 +27,7 @@ import { rerun } from "../runs/rerun";
 import { decodeListCursor, encodeListCursor } from "../runs/list-cursor";
 import { listRuns, requireOwnedRun } from "../runs/queries";
 import { startRun } from "../runs/start";
-import { withinConnectionLimits } from "../trpc/connection-limits";
-import { whileCredentialHolds } from "../trpc/credential-watch";
-import { mapDomainErrors } from "../trpc/error-mapping";
+import { guardedSubscription } from "../trpc/subscription-guard";
 import { credentialReaches, type Credential } from "../auth/credentials";
 import type { RunEvent } from "../events/types";
 import type { Context } from "../trpc/context";
@@ -190,10 +188,7 @@ export const runRouter = createTRPCRouter({
   /** The caller's runs' events as they are published, for live run lists; `resync` asks for a refetch. */
   activity: ownerProcedure.subscription(async function* ({ ctx, signal }) {
     const { fanout, runOwners } = ctx.services;
-    const authorized = whileCredentialHolds(ctx.services.auth, ctx.credential, signal, (signal) =>
-      streamActivity(fanout, runOwners, ctx.ownerId, signal),
-    );
-    yield* withinConnectionLimits(ctx, mapDomainErrors(authorized));
+    yield* guardedSubscription(ctx, signal, (signal) => streamActivity(fanout, runOwners, ctx.ownerId, signal));
   }),
 
   /** A short-lived token that reads this one run (get, events, eventsPage, steps), for a browser on another origin. */
@@ -246,10 +241,7 @@ function runEvents(
       ? runOwners.requireOwner(runId, ctx.ownerId)
       : Promise.reject(new RunNotFoundError(runId));
   const options = { deliver, backfill, authorize, envelope: trackedEvent };
-  const authorized = whileCredentialHolds(ctx.services.auth, ctx.credential, signal, (signal) =>
-    streamRunEvents(deps, input.runId, afterSeq, signal, options),
-  );
-  return withinConnectionLimits(ctx, mapDomainErrors(authorized));
+  return guardedSubscription(ctx, signal, (signal) => streamRunEvents(deps, input.runId, afterSeq, signal, options));
 }
 
 function trackedEvent(event: RunEvent) {

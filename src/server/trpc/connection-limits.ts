@@ -9,18 +9,13 @@ const CALL_RETRY_AFTER_MS = 1_000;
 const SUBSCRIPTION_RETRY_AFTER_MS = 1_000;
 
 /**
- * Runs a subscription within its connection's limits: at most `subscriptionsPerConnection` at a
- * time. (A socket that stops reading is dropped by the socket itself, whatever it is sent.)
+ * Takes one of its connection's `subscriptionsPerConnection` slots for a subscription, or refuses it
+ * (TOO_MANY_REQUESTS); returns the connection, to give the slot back with leaveSubscription, or null
+ * over HTTP. (A socket that stops reading is dropped by the socket itself, whatever it is sent.)
  */
-export async function* withinConnectionLimits<T>(
-  ctx: Context,
-  source: AsyncIterable<T>,
-): AsyncGenerator<T, void, undefined> {
+export function enterSubscription(ctx: Context): ConnectionState | null {
   const connection = ctx.connection;
-  if (!connection) {
-    yield* source;
-    return;
-  }
+  if (!connection) return null;
   const { subscriptionsPerConnection } = ctx.services.limits;
   if (connection.subscriptions >= subscriptionsPerConnection) {
     throw refusal(
@@ -31,11 +26,11 @@ export async function* withinConnectionLimits<T>(
     );
   }
   connection.subscriptions += 1;
-  try {
-    yield* source;
-  } finally {
-    connection.subscriptions -= 1;
-  }
+  return connection;
+}
+
+export function leaveSubscription(connection: ConnectionState): void {
+  connection.subscriptions -= 1;
 }
 
 /**

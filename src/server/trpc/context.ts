@@ -2,6 +2,7 @@ import type { WebSocket } from "ws";
 import type { Database } from "../../db/client";
 import type { AddressLimits } from "../address-limits";
 import type { Caller } from "../auth/owner";
+import type { CredentialWatch } from "../auth/credential-watch";
 import type { CredentialChecks } from "../auth/credentials";
 import type { SessionCookies } from "../auth/session-cookie";
 import type { RunEventFanout } from "../delivery/fanout";
@@ -50,6 +51,8 @@ export interface AuthSettings {
   credentials: CredentialChecks;
   /** How often an open subscription re-checks its caller's credentials. */
   credentialCheckMs: number;
+  /** Re-checks the credentials of open subscriptions, every `credentialCheckMs` and at their expiry. */
+  watch: CredentialWatch;
   /** Browser origins besides the server's own that may call the API. */
   allowedOrigins: readonly string[];
   /** Mark the session cookie Secure (serve over HTTPS). */

@@ -49,12 +49,3 @@ function mapCause(cause: unknown, wrapper: TRPCError | null): TRPCError {
   }
   return wrapper ?? new TRPCError({ code: "INTERNAL_SERVER_ERROR", cause });
 }
-
-/** Subscriptions fail while iterating, past any middleware: their errors are mapped here. */
-export async function* mapDomainErrors<T>(source: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
-  try {
-    yield* source;
-  } catch (error) {
-    throw toTRPCError(error);
-  }
-}
