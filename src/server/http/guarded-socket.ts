@@ -1,3 +1,6 @@
+// The server's WebSocket class. One piece because every guard hooks the same two methods of ws's
+// socket (send and emit) and shares one reading state: not read past a backlog, not read while a
+// message waits for room for its calls (call-gate.ts), not read for calls while closing.
 import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
 import { CallGate } from "./call-gate";
