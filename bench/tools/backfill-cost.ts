@@ -7,9 +7,9 @@
 // (npx tsx bench/tools/profile-summary.ts <file>).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { openDatabase } from "../../src/db/client";
-import { startTestServer, TEST_OWNER } from "../../test/support/test-server";
-import { createBenchDatabase, insertLongRun } from "../lib/database";
+import { TEST_OWNER } from "../../test/support/test-server";
+import { startInProcessServer } from "../lib/in-process-server";
+import { insertLongRun } from "../lib/database";
 import { startWorker } from "../lib/processes";
 import type { BackfillConfig, BackfillResult } from "../lib/protocol";
 
@@ -17,15 +17,8 @@ const events = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 3);
 const readers = (process.argv[4] ?? "events,eventsPage").split(",") as BackfillConfig["via"][];
 const profileDir = process.env.BACKFILL_PROFILE;
-const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-const bench = await createBenchDatabase(adminUrl, "backfillcost");
-const api = await startTestServer({
-  kind: "postgres",
-  url: bench.url,
-  open: () => openDatabase({ kind: "postgres", url: bench.url, poolMax: 10 }),
-  drop: () => bench.drop(),
-});
+const { api, bench } = await startInProcessServer("backfillcost");
 try {
   const token = await api.tokenFor(TEST_OWNER);
   const runId = await insertLongRun(bench.sql, TEST_OWNER, events);

@@ -8,23 +8,15 @@ import { createInterface } from "node:readline";
 import { getHeapSpaceStatistics, writeHeapSnapshot } from "node:v8";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createRunsClient } from "@live-runs/client";
-import { openDatabase } from "../../src/db/client";
-import { startTestServer, TEST_OWNER } from "../../test/support/test-server";
-import { createBenchDatabase } from "../lib/database";
+import { TEST_OWNER } from "../../test/support/test-server";
+import { startInProcessServer } from "../lib/in-process-server";
 
 const subscribers = Number(process.argv[2] ?? 1000);
 const snapshotDir = process.argv[3];
-const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with node --expose-gc");
 
-const bench = await createBenchDatabase(adminUrl, "idleheap");
-const api = await startTestServer({
-  kind: "postgres",
-  url: bench.url,
-  open: () => openDatabase({ kind: "postgres", url: bench.url, poolMax: 10 }),
-  drop: () => bench.drop(),
-});
+const { api, bench } = await startInProcessServer("idleheap");
 try {
   const token = await api.tokenFor(TEST_OWNER);
   const client = createRunsClient({ url: api.server.url, token });
