@@ -55,7 +55,9 @@ test("a dropped WebSocket shows reconnecting, then resumes after the last event"
     else connectHeldSocket = connect;
   });
 
-  const run = await api.run.start.mutate({ appPath: "/apps/flaky-network", stepDelayMs: 700 });
+  // Steps of 2 s for the same reason as above: a run that ended before the page went live would show
+  // Ended, with nothing left to drop.
+  const run = await api.run.start.mutate({ appPath: "/apps/flaky-network", stepDelayMs: 2_000 });
   await page.goto(`/runs/${run.id}`);
   await waitForSeq(page, 4);
   await expect(connection(page)).toHaveText("Live");
@@ -67,7 +69,7 @@ test("a dropped WebSocket shows reconnecting, then resumes after the last event"
 
   await expect.poll(() => connectHeldSocket).toBeDefined();
   connectHeldSocket!();
-  await expect(outcome(page)).toContainText("Run succeeded");
+  await expect(outcome(page)).toContainText("Run succeeded", { timeout: 20_000 });
   await expectTimeline(page, oneTo(13));
 
   // tRPC resent the subscription with the id of the last event the page had received (rendering
