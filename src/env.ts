@@ -110,6 +110,8 @@ const envSchema = z.object({
   QUICK_REFUSALS_PER_MINUTE_PER_ADDRESS: intFromEnv(1, 1_000_000, 600),
   ANON_RUN_STARTS_PER_MINUTE_PER_ADDRESS: intFromEnv(1, 1_000_000, 60),
   ANON_ACTIVE_RUNS_PER_ADDRESS: intFromEnv(1, 1_000_000, 100),
+  ANON_CALLS_PER_SECOND_PER_ADDRESS: intFromEnv(1, 1_000_000, 50),
+  ANON_CALLS_BURST_PER_ADDRESS: intFromEnv(1, 1_000_000, 40),
   MAX_QUEUED_RUNS: intFromEnv(1, 100_000_000, 10_000),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: intFromEnv(1, 10_000, 100),
   WS_MAX_BUFFERED_BYTES: intFromEnv(65_536, 1_073_741_824, 4_194_304),
@@ -207,6 +209,8 @@ export function serverOptionsFromEnv(env: Env) {
       requestsInFlight: env.REQUESTS_IN_FLIGHT_PER_ADDRESS,
       refusalDelayMs: env.REFUSAL_DELAY_MS,
       quickRefusalsPerMinute: env.QUICK_REFUSALS_PER_MINUTE_PER_ADDRESS,
+      anonymousCallsPerSecond: env.ANON_CALLS_PER_SECOND_PER_ADDRESS,
+      anonymousCallsBurst: env.ANON_CALLS_BURST_PER_ADDRESS,
       /** Anonymous owners' runs, counted per address across all of them (token owners are exempt). */
       anonymousRuns: {
         startsPerMinute: env.ANON_RUN_STARTS_PER_MINUTE_PER_ADDRESS,

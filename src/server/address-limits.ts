@@ -13,6 +13,10 @@ export interface AddressLimitSettings {
   refusalDelayMs: number;
   /** Refusals decided before any work (400, 405…) answered at once per address and minute; later ones wait refusalDelayMs. */
   quickRefusalsPerMinute: number;
+  /** Calls (queries, mutations, subscription starts) anonymous owners of one address may make per second, all together... */
+  anonymousCallsPerSecond: number;
+  /** ...after at most this many at once. */
+  anonymousCallsBurst: number;
 }
 
 /** How long a caller over the in-flight limit is asked to wait: about one request's time. */
@@ -34,6 +38,7 @@ export class AddressLimits {
   private readonly inFlight = new Map<string, number>();
   private readonly sessions = new TokenBuckets();
   private readonly quickRefusals = new TokenBuckets();
+  private readonly anonymousCalls = new TokenBuckets();
   private readonly heldRefusals = new Map<string, number>();
   private heldRefusalsInAll = 0;
 
@@ -86,6 +91,29 @@ export class AddressLimits {
   }
 
   /**
+   * Paces anonymous owners' calls from `address`: takes `calls` of its allowance and returns 0, or
+   * returns the ms until there is enough (nothing taken). Anonymous owners cost nothing to mint, so
+   * without this one address could keep every core busy with cheap reads; token owners are
+   * accountable and exempt. A batch larger than the burst goes once the allowance is full, and
+   * its excess is paid for by what follows.
+   */
+  paceAnonymousCalls(address: string, calls: number): number {
+    const { anonymousCallsPerSecond, anonymousCallsBurst } = this.settings;
+    return this.anonymousCalls.take(address, anonymousCallsPerSecond * 60, anonymousCallsBurst, calls) ?? 0;
+  }
+
+  /** An anonymous HTTP request's calls, paced as above: refused (LimitExceededError) when over. */
+  admitAnonymousCalls(address: string, calls: number): void {
+    const retryAfterMs = this.paceAnonymousCalls(address, calls);
+    if (retryAfterMs > 0) {
+      throw new LimitExceededError(
+        `at most ${this.settings.anonymousCallsPerSecond} calls per second from one client address without an API token`,
+        retryAfterMs,
+      );
+    }
+  }
+
+  /**
    * Counts a refusal whose answer is being delayed, or returns null when the address (or the
    * instance) already has as many waiting as it may: then the caller should close the connection
    * unanswered. Returns the release, to call exactly once when the refusal's response is over.
@@ -122,15 +150,19 @@ class TokenBuckets {
   private buckets = new Map<string, { tokens: number; at: number }>();
   private sweptAt = 0;
 
-  /** Takes a token for `key`, returning null; or, with none left, the ms until the next one. */
-  take(key: string, perMinute: number, burst: number, now = Date.now()): number | null {
+  /**
+   * Takes `count` tokens for `key`, returning null; or, with too few left, the ms until there are
+   * enough. A count above the capacity needs a full bucket and leaves it in debt.
+   */
+  take(key: string, perMinute: number, burst: number, count = 1, now = Date.now()): number | null {
     const msPerToken = MINUTE_MS / perMinute;
     const capacity = Math.min(burst, perMinute);
     if (now - this.sweptAt >= MINUTE_MS) this.sweep(msPerToken, capacity, now);
     const bucket = this.buckets.get(key);
     const tokens = bucket ? Math.min(capacity, bucket.tokens + (now - bucket.at) / msPerToken) : capacity;
-    if (tokens < 1) return Math.ceil((1 - tokens) * msPerToken);
-    this.buckets.set(key, { tokens: tokens - 1, at: now });
+    const needed = Math.min(count, capacity);
+    if (tokens < needed) return Math.ceil((needed - tokens) * msPerToken);
+    this.buckets.set(key, { tokens: tokens - count, at: now });
     return null;
   }
 

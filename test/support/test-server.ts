@@ -44,6 +44,8 @@ const UNLIMITED_ADDRESS = {
   newSessionsBurst: 1_000_000,
   quickRefusalsPerMinute: 1_000_000,
   requestsInFlight: 1_000_000,
+  anonymousCallsPerSecond: 1_000_000,
+  anonymousCallsBurst: 1_000_000,
   anonymousRuns: { startsPerMinute: 1_000_000, activeRuns: 1_000_000 },
 };
 

@@ -10,6 +10,8 @@ const limits = () =>
     requestsInFlight: 64,
     refusalDelayMs: 0,
     quickRefusalsPerMinute: 600,
+    anonymousCallsPerSecond: 50,
+    anonymousCallsBurst: 40,
   });
 
 /** The retry hint of a refused session, or null when one was given. */
@@ -58,6 +60,8 @@ describe("new sessions per address", () => {
       requestsInFlight: 64,
       refusalDelayMs: 0,
       quickRefusalsPerMinute: 600,
+      anonymousCallsPerSecond: 50,
+      anonymousCallsBurst: 40,
     });
     expect([1, 2, 3].map(() => admit(addressLimits, "198.51.100.4"))).toEqual([null, null, 30_000]);
   });

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Db } from "../../db/client";
 import { findLiveApiToken } from "./api-tokens";
 import type { Credential } from "./credentials";
-import type { SessionCookies } from "./session-cookie";
+import { isAnonymousOwner, type SessionCookies } from "./session-cookie";
 import type { ViewTokenLookups } from "./view-token-lookups";
 import { isViewToken } from "./view-tokens";
 
@@ -19,6 +19,11 @@ export type Caller =
         | "invalid session"
         | "ambiguous session";
     };
+
+/** A caller acting for an anonymous owner (free to mint, so not accountable: limited per address). */
+export function isAnonymous(caller: Caller): boolean {
+  return caller.ownerId !== null && isAnonymousOwner(caller.ownerId);
+}
 
 /**
  * A bearer token (HTTP header, or `token` in the WebSocket's connectionParams) wins over the

@@ -9,16 +9,21 @@
  *
  * tRPC counts a call in flight a few promise jobs after its message is handed over (once the
  * socket's context exists), so calls handed over in this turn of the event loop are counted here
- * until the next one, and no call is handed over before the context is made (`open`): until then
- * tRPC would only queue them, uncounted. Messages without calls (the connection parameters the
- * context is made from, subscriptions) go on meanwhile.
+ * until the next one, and no call or subscription start is handed over before the context is made
+ * (`open`): until then tRPC would only queue them, uncounted and unpaced. Messages without either
+ * (the connection parameters the context is made from) go on meanwhile.
+ *
+ * A socket may also be paced (anonymous owners, see AddressLimits.paceAnonymousCalls): then a
+ * message also waits, held like the others, until its address's allowance covers its requests.
  */
 export class CallGate {
-  private readonly held: { data: Buffer; calls: number }[] = [];
+  private readonly held: { data: Buffer; calls: number; requests: number }[] = [];
   private handedOverThisTurn = 0;
   private turnScheduled = false;
   private drainScheduled = false;
   private inFlight: (() => number) | null = null;
+  private pace: Pace | null = null;
+  private paceTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly cap: number,
@@ -27,19 +32,26 @@ export class CallGate {
     private readonly onHolding: (holding: boolean) => void,
   ) {}
 
-  /** A message carrying `calls` queries and mutations: handed over now, or held until there is room. */
-  offer(data: Buffer, calls: number): void {
-    if (this.held.length === 0 && this.hasRoomFor(calls)) {
+  /**
+   * A message carrying `calls` queries and mutations, and `requests` calls and subscription starts
+   * in all: handed over now, or held until there is room (and, when paced, allowance).
+   */
+  offer(data: Buffer, calls: number, requests: number): void {
+    if (this.held.length === 0 && this.mayPass(calls, requests)) {
       this.pass(data, calls);
       return;
     }
     if (this.held.length === 0) this.onHolding(true);
-    this.held.push({ data, calls });
+    this.held.push({ data, calls, requests });
   }
 
-  /** The socket's context is made: `inFlight` counts its calls from now on, and held calls may go. */
-  open(inFlight: () => number): void {
+  /**
+   * The socket's context is made: `inFlight` counts its calls from now on, `pace` (if any) paces
+   * its requests, and held calls may go.
+   */
+  open(inFlight: () => number, pace?: Pace): void {
     this.inFlight = inFlight;
+    this.pace = pace ?? null;
     this.settled();
   }
 
@@ -56,18 +68,33 @@ export class CallGate {
   /** The socket closed: what is held is never answered. */
   discard(): void {
     this.held.length = 0;
+    clearTimeout(this.paceTimer ?? undefined);
   }
 
   private drain(): void {
-    while (this.held.length > 0 && this.hasRoomFor(this.held[0]!.calls)) {
+    while (this.held.length > 0 && this.mayPass(this.held[0]!.calls, this.held[0]!.requests)) {
       const next = this.held.shift()!;
       this.pass(next.data, next.calls);
     }
     if (this.held.length === 0) this.onHolding(false);
   }
 
+  /** Room for the calls, then the pace's allowance for the requests (taken when given); else a later look is due. */
+  private mayPass(calls: number, requests: number): boolean {
+    if (requests === 0) return true;
+    if (!this.hasRoomFor(calls)) return false;
+    if (!this.pace) return true;
+    const waitMs = this.pace(requests);
+    if (waitMs === 0) return true;
+    this.paceTimer ??= setTimeout(() => {
+      this.paceTimer = null;
+      this.drain();
+    }, waitMs);
+    return false;
+  }
+
+  /** Only once the context is made (`open`): a message with no calls (a subscription start) then has room. */
   private hasRoomFor(calls: number): boolean {
-    if (calls === 0) return true;
     if (!this.inFlight) return false;
     const busy = this.inFlight() + this.handedOverThisTurn;
     return busy === 0 || busy + calls <= this.cap;
@@ -87,3 +114,6 @@ export class CallGate {
     this.handOver(data);
   }
 }
+
+/** Takes `requests` of an allowance and returns 0, or returns the ms until there is enough. */
+export type Pace = (requests: number) => number;

@@ -3,7 +3,7 @@
 // message waits for room for its calls (call-gate.ts), not read for calls while closing.
 import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
-import { CallGate } from "./call-gate";
+import { CallGate, type Pace } from "./call-gate";
 
 // Bytes held by a corked socket before they are written anyway (well under the smallest backlog limit).
 const CORK_FLUSH_BYTES = 32_768;
@@ -37,9 +37,10 @@ export interface BatchedCall {
 export interface CallGatedSocket {
   /**
    * Called once the socket's context is made: its messages' calls wait until then, and then while
-   * `inFlight()` leaves no room for them. Returns what to call when a call is answered.
+   * `inFlight()` leaves no room for them, or `pace` (anonymous owners') for its requests. Returns
+   * what to call when a call is answered.
    */
-  gateCalls(inFlight: () => number): () => void;
+  gateCalls(inFlight: () => number, pace?: Pace): () => void;
 }
 
 type SendArgs = Parameters<WebSocket["send"]> | [data: Parameters<WebSocket["send"]>[0], cb?: (err?: Error) => void];
@@ -71,9 +72,9 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
       },
     );
 
-    gateCalls(inFlight: () => number): () => void {
+    gateCalls(inFlight: () => number, pace?: Pace): () => void {
       this.once("close", () => this.gate.discard());
-      this.gate.open(inFlight);
+      this.gate.open(inFlight, pace);
       return () => this.gate.settled();
     }
 
@@ -162,7 +163,7 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
         if (refused) return true;
         // (Not JSON — tRPC's keep-alive PONG, or garbage tRPC answers — is never held.)
         if (requests) {
-          this.gate.offer(args[0], callCount(requests));
+          this.gate.offer(args[0], callCount(requests), callCount(requests) + subscriptionCount(requests));
           return true;
         }
       }
@@ -210,13 +211,17 @@ function callCount(requests: readonly Record<string, unknown>[]): number {
   return requests.filter(isCall).length;
 }
 
+function subscriptionCount(requests: readonly Record<string, unknown>[]): number {
+  return requests.filter((r) => r.method === "subscription").length;
+}
+
 /** The calls of a message over a limit, and why; null when it is within them. */
 function oversizedBatch(
   requests: readonly Record<string, unknown>[],
   guards: SocketGuards,
 ): { calls: BatchedCall[]; message: string } | null {
   const calls = callCount(requests);
-  const subscriptions = requests.filter((r) => r.method === "subscription").length;
+  const subscriptions = subscriptionCount(requests);
   if (calls <= guards.callsPerMessage && subscriptions <= guards.subscriptionsPerMessage) return null;
   const message =
     calls > guards.callsPerMessage

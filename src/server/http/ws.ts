@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import { getErrorShape, TRPCError } from "@trpc/server";
 import { applyWSSHandler, type CreateWSSContextFnOptions } from "@trpc/server/adapters/ws";
 import { WebSocketServer, type WebSocket } from "ws";
+import { isAnonymous } from "../auth/owner";
 import { appRouter } from "../routers/_app";
 import type { InstanceServices } from "../services";
 import type { ConnectionState, Context } from "../trpc/context";
@@ -54,12 +55,17 @@ export function createWebSocketEndpoint(
       const socket = res as WebSocket & CallGatedSocket;
       const connection: ConnectionState = { socket, subscriptions: 0, callsInFlight: 0, callSettled: null };
       const caller = await identifyRequest(services, req, { connectionToken: info.connectionParams?.token });
+      const address = clientAddress(req, services.addressLimits.settings.trustProxy);
+      // Anonymous owners cost nothing to mint: their address's allowance paces what its sockets ask.
+      const pace = isAnonymous(caller)
+        ? (requests: number) => services.addressLimits.paceAnonymousCalls(address, requests)
+        : undefined;
       // Its calls were held until now (tRPC would only have queued them); they go once this context is in place.
-      connection.callSettled = socket.gateCalls(() => connection.callsInFlight);
+      connection.callSettled = socket.gateCalls(() => connection.callsInFlight, pace);
       return {
         services,
         connection,
-        clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
+        clientAddress: address,
         caller,
         answerBy: null,
       };

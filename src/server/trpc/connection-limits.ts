@@ -60,6 +60,15 @@ export function holdCallSlots(ctx: Context, connection: ConnectionState): () => 
   }
 }
 
+/** An anonymous owner's HTTP call, within its address's allowance or refused (TOO_MANY_REQUESTS). */
+export function admitAnonymousCall(ctx: Context): void {
+  try {
+    ctx.services.addressLimits.admitAnonymousCalls(ctx.clientAddress, 1);
+  } catch (error) {
+    throw refusal(error);
+  }
+}
+
 /**
  * A refusal as tRPC's error, mapped here: tRPC re-wraps any other error and reads its stack, which
  * costs more than the call it refuses (source-mapped stack traces); and made without a stack of

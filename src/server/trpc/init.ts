@@ -1,10 +1,11 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
 import { credentialReaches } from "../auth/credentials";
+import { isAnonymous } from "../auth/owner";
 import { beforeDeadline, LimitExceededError, OutOfScopeError, RunNotFoundError } from "../errors";
 import { requireOwnedRun } from "../runs/queries";
 import type { Run } from "../runs/types";
-import { holdCallSlots } from "./connection-limits";
+import { admitAnonymousCall, holdCallSlots } from "./connection-limits";
 import { errorIdOf } from "./error-ids";
 import { toTRPCError } from "./error-mapping";
 
@@ -59,10 +60,15 @@ const withinCallDeadline = t.middleware(({ ctx, type, next }) => {
 
 /**
  * Queries and mutations over a WebSocket hold in-flight slots (the socket's and its address's)
- * until answered; over HTTP the request handler holds the address's slot.
+ * until answered; over HTTP the request handler holds the address's slot, and an anonymous
+ * owner's call takes its address's allowance here (a socket's messages wait for it instead).
  */
 const withinCallLimits = t.middleware(async ({ ctx, type, next }) => {
-  if (!ctx.connection || type === "subscription") return next();
+  if (!ctx.connection) {
+    if (isAnonymous(ctx.caller)) admitAnonymousCall(ctx);
+    return next();
+  }
+  if (type === "subscription") return next();
   const release = holdCallSlots(ctx, ctx.connection);
   try {
     return await next();
