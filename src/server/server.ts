@@ -5,7 +5,7 @@ import { applyMigrations } from "../db/migrate";
 import { answerClientError, guardUpgrades } from "./http/guard";
 import { createRequestHandler } from "./http/handler";
 import { onlyKnownHosts } from "./http/origin";
-import { preparePages } from "./http/next-pages";
+import { preparePages, warmPages } from "./http/next-pages";
 import { installPageOpenings } from "./http/page-openings";
 import { DEMO_APP_PATH } from "./http/demo-app";
 import { createWebSocketEndpoint } from "./http/ws";
@@ -51,6 +51,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
+  if (pages && !pages.dev) await warmPages(services.auth.sessions, url, new URL(options.http.publicOrigin ?? url).host);
   log.info({ url, database: database.kind, instanceId }, "live runs server listening");
   if (options.crawlAllowedOrigins.length === 0) {
     // By default plans may fetch only this server's demo app, by any name it is reached at.

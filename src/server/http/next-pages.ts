@@ -1,6 +1,6 @@
 import type { EventEmitter } from "node:events";
-import type http from "node:http";
-import { sessionCookieHeader } from "../auth/session-cookie";
+import http from "node:http";
+import { SESSION_COOKIE, sessionCookieHeader, type SessionCookies } from "../auth/session-cookie";
 import { LimitExceededError } from "../errors";
 import type { Services } from "../trpc/context";
 import { refuseRequest } from "./address-guard";
@@ -38,6 +38,29 @@ export async function preparePages(options: PagesOptions): Promise<Pages> {
   await app.prepare();
   const handle = app.getRequestHandler();
   return { dev: options.dev, handle: (req, res) => handle(req, res) };
+}
+
+/** A run id no run has: its page renders "not found", which loads the run page's code all the same. */
+const NO_RUN_ID = "00000000-0000-4000-8000-000000000000";
+
+/**
+ * Renders each page once, as a fresh session would see it, before the server counts as started: a
+ * process's first render of a page loads and compiles its code (~200 ms here, the event loop busy
+ * throughout), which would otherwise stall every call in flight when the first visitor comes after
+ * a deploy. `host` is the Host header the server accepts (PUBLIC_URL's when set). Best effort: a
+ * page that fails to render here fails for its visitor too, and is reported there.
+ */
+export async function warmPages(sessions: Pick<SessionCookies, "issue">, url: string, host: string): Promise<void> {
+  const cookie = `${SESSION_COOKIE}=${encodeURIComponent(sessions.issue().value)}`;
+  for (const path of ["/", `/runs/${NO_RUN_ID}`]) {
+    await new Promise<void>((resolve) => {
+      const request = http.get(new URL(path, url), { headers: { cookie, host } }, (res) => {
+        res.resume();
+        res.once("end", resolve).once("error", () => resolve());
+      });
+      request.once("error", () => resolve());
+    });
+  }
 }
 
 /**
