@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 import { lockEmbeddedDatabase } from "./embedded-lock";
 import { SupervisedListener } from "./pg-listener";
 import { connectionOptions } from "./postgres-options";
+import { preparingStatements } from "./prepared-statements";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -50,7 +51,7 @@ function openPostgres(options: Extract<DatabaseOptions, { kind: "postgres" }>, l
   return {
     kind: "postgres",
     url,
-    db: drizzlePostgres({ client: sql, schema }),
+    db: drizzlePostgres({ client: preparingStatements(sql), schema }),
     listen: (channel, onNotify, onReady) => listener.listen(channel, onNotify, onReady),
     close: once(async () => {
       await listener.close();
