@@ -1,17 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AddressLimits } from "../../src/server/address-limits";
+import { addressLimitSettings } from "../support/address-limit-settings";
 
-const limits = () =>
-  new AddressLimits({
-    trustProxy: false,
-    newSessionsPerMinute: 30,
-    newSessionsBurst: 5,
-    requestsInFlight: 64,
-    refusalDelayMs: 0,
-    quickRefusalsPerMinute: 600,
-    anonymousCallsPerSecond: 10,
-    anonymousCallsBurst: 20,
-  });
+const limits = () => new AddressLimits(addressLimitSettings({ anonymousCallsPerSecond: 10, anonymousCallsBurst: 20 }));
 
 afterEach(() => {
   vi.useRealTimers();

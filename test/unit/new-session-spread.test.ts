@@ -1,18 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AddressLimits } from "../../src/server/address-limits";
 import { LimitExceededError } from "../../src/server/errors";
+import { addressLimitSettings } from "../support/address-limit-settings";
 
-const limits = () =>
-  new AddressLimits({
-    trustProxy: false,
-    newSessionsPerMinute: 30,
-    newSessionsBurst: 5,
-    requestsInFlight: 64,
-    refusalDelayMs: 0,
-    quickRefusalsPerMinute: 600,
-    anonymousCallsPerSecond: 50,
-    anonymousCallsBurst: 40,
-  });
+const limits = () => new AddressLimits(addressLimitSettings());
 
 /** The retry hint of a refused session, or null when one was given. */
 function admit(addressLimits: AddressLimits, address: string): number | null {
@@ -53,16 +44,7 @@ describe("new sessions per address", () => {
 
   it("never exceed the minute's allowance at once, whatever the burst setting", () => {
     vi.useFakeTimers({ now: 1_000_000 });
-    const addressLimits = new AddressLimits({
-      trustProxy: false,
-      newSessionsPerMinute: 2,
-      newSessionsBurst: 50,
-      requestsInFlight: 64,
-      refusalDelayMs: 0,
-      quickRefusalsPerMinute: 600,
-      anonymousCallsPerSecond: 50,
-      anonymousCallsBurst: 40,
-    });
+    const addressLimits = new AddressLimits(addressLimitSettings({ newSessionsPerMinute: 2, newSessionsBurst: 50 }));
     expect([1, 2, 3].map(() => admit(addressLimits, "198.51.100.4"))).toEqual([null, null, 30_000]);
   });
 });
