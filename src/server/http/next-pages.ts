@@ -40,6 +40,8 @@ export async function preparePages(options: PagesOptions): Promise<Pages> {
   return { dev: options.dev, handle: (req, res) => handle(req, res) };
 }
 
+/** A page that takes longer than this to render is left to its first visitor: the start does not wait on it. */
+const WARM_UP_TIMEOUT_MS = 10_000;
 /** A run id no run has: its page renders "not found", which loads the run page's code all the same. */
 const NO_RUN_ID = "00000000-0000-4000-8000-000000000000";
 
@@ -54,11 +56,15 @@ export async function warmPages(sessions: Pick<SessionCookies, "issue">, url: st
   const cookie = `${SESSION_COOKIE}=${encodeURIComponent(sessions.issue().value)}`;
   for (const path of ["/", `/runs/${NO_RUN_ID}`]) {
     await new Promise<void>((resolve) => {
-      const request = http.get(new URL(path, url), { headers: { cookie, host } }, (res) => {
-        res.resume();
-        res.once("end", resolve).once("error", () => resolve());
-      });
-      request.once("error", () => resolve());
+      const request = http.get(
+        new URL(path, url),
+        { headers: { cookie, host }, timeout: WARM_UP_TIMEOUT_MS },
+        (res) => {
+          res.resume();
+          res.once("end", resolve).once("error", () => resolve());
+        },
+      );
+      request.once("timeout", () => request.destroy()).once("error", () => resolve());
     });
   }
 }
