@@ -1,5 +1,7 @@
+import { sql } from "drizzle-orm";
 import postgres from "postgres";
-import { openDatabase } from "../../src/db/client";
+import { openDatabase, type Db } from "../../src/db/client";
+import { queryRows } from "../../src/db/query";
 import { applyMigrations } from "../../src/db/migrate";
 import { createApiToken } from "../../src/server/auth/api-tokens";
 import { createFreshDatabase } from "../../test/support/fresh-database";
@@ -66,4 +68,17 @@ export async function pipelineCounts(sql: postgres.Sql): Promise<{ appended: num
     select (select coalesce(sum(last_seq), 0)::int from runs) as appended,
            (select count(*)::int from run_outbox where published_at is null) as unpublished`;
   return { appended: row!.appended, published: row!.appended - row!.unpublished };
+}
+
+/**
+ * The pids of the Postgres backends of `db`'s pool of `poolSize`, every connection opened first
+ * (postgres.js opens them on demand), so that all of them are counted.
+ */
+export async function poolBackendPids(db: Db, poolSize: number): Promise<number[]> {
+  await Promise.all(Array.from({ length: poolSize }, () => db.execute(sql`select pg_sleep(0.05)`)));
+  const rows = await queryRows<{ pid: number }>(
+    db,
+    sql`select pid from pg_stat_activity where datname = current_database()`,
+  );
+  return rows.map((row) => row.pid);
 }

@@ -5,13 +5,11 @@
 // moves much less with the machine's load than a rate does.
 //   npx tsx bench/tools/append-cost.ts [runs=128] [events=40] [rounds=2]
 import { readFileSync } from "node:fs";
-import { sql } from "drizzle-orm";
 import { openDatabase } from "../../src/db/client";
-import { queryRows } from "../../src/db/query";
 import { appendEvent } from "../../src/server/events/append";
 import { EventLog } from "../../src/server/events/event-log";
 import { claimQueuedRuns } from "../../src/server/executor/leases";
-import { createBenchDatabase } from "../lib/database";
+import { createBenchDatabase, poolBackendPids } from "../lib/database";
 import { cpuSeconds } from "../lib/processes";
 
 const [runs = 128, events = 40, rounds = 2] = process.argv.slice(2).map(Number);
@@ -24,20 +22,14 @@ const selfCpu = () => {
 };
 
 const bench = await createBenchDatabase(adminUrl, "appendcost");
-const database = openDatabase({ kind: "postgres", url: bench.url, poolMax: 10 });
+const POOL_SIZE = 10;
+const database = openDatabase({ kind: "postgres", url: bench.url, poolMax: POOL_SIZE });
 try {
   const { db } = database;
   const log = new EventLog(db, {
     outbox: { wake() {} },
     metrics: { eventAppended() {}, runFinished() {}, runResumed() {} },
   });
-  // Every pooled connection open (postgres.js opens them on demand), so all its backends are counted.
-  const backends = async () => {
-    await Promise.all(Array.from({ length: 10 }, () => db.execute(sql`select pg_sleep(0.05)`)));
-    return (
-      await queryRows<{ pid: number }>(db, sql`select pid from pg_stat_activity where datname = current_database()`)
-    ).map((row) => row.pid);
-  };
 
   for (let round = 0; round < rounds; round++) {
     for (const mode of ["group commit", "one statement each"] as const) {
@@ -47,7 +39,7 @@ try {
         if ("created" in outcome) ids.push(outcome.created.id);
       }
       await claimQueuedRuns(db, { instanceId: "i", leaseMs: 600_000 }, runs, { slotsPerOwner: runs, held: new Map() });
-      const pids = await backends();
+      const pids = await poolBackendPids(db, POOL_SIZE);
       const [cpu0, pg0, t0] = [selfCpu(), cpuSeconds(pids), performance.now()];
       await Promise.all(
         ids.map(async (id) => {

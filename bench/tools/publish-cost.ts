@@ -6,15 +6,13 @@
 // The same file run in two checkouts compares two designs on equal terms; alternate them.
 //   npx tsx bench/tools/publish-cost.ts [runs=100] [steps=20] [stepMs=100] [rounds=2]
 import { readFileSync } from "node:fs";
-import { sql } from "drizzle-orm";
 import { RUN_EVENTS_CHANNEL } from "../../src/db/channels";
 import { openDatabase } from "../../src/db/client";
-import { queryRows } from "../../src/db/query";
 import { OutboxPoller } from "../../src/server/delivery/outbox-poller";
 import { EventLog } from "../../src/server/events/event-log";
 import { claimQueuedRuns } from "../../src/server/executor/leases";
 import pino from "pino";
-import { createBenchDatabase } from "../lib/database";
+import { createBenchDatabase, poolBackendPids } from "../lib/database";
 import { cpuSeconds } from "../lib/processes";
 import { summarize } from "../lib/stats";
 
@@ -29,7 +27,8 @@ const selfCpu = () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const bench = await createBenchDatabase(adminUrl, "publishcost");
-const database = openDatabase({ kind: "postgres", url: bench.url, poolMax: 10 });
+const POOL_SIZE = 10;
+const database = openDatabase({ kind: "postgres", url: bench.url, poolMax: POOL_SIZE });
 const log = pino({ level: "warn" });
 const outbox = new OutboxPoller({ db: database.db, pollMs: 1_000, batchSize: 500, log });
 try {
@@ -44,13 +43,6 @@ try {
     for (const event of JSON.parse(payload) as { ts: number }[]) latencies.push(now - event.ts);
   });
   outbox.start();
-  // Every pooled connection open (postgres.js opens them on demand), so all its backends are counted.
-  const backends = async () => {
-    await Promise.all(Array.from({ length: 10 }, () => db.execute(sql`select pg_sleep(0.05)`)));
-    return (
-      await queryRows<{ pid: number }>(db, sql`select pid from pg_stat_activity where datname = current_database()`)
-    ).map((row) => row.pid);
-  };
   for (let round = 0; round < rounds; round++) {
     const ids: string[] = [];
     for (let i = 0; i < runs; i++) {
@@ -59,7 +51,7 @@ try {
     }
     await claimQueuedRuns(db, { instanceId: "i", leaseMs: 600_000 }, runs, { slotsPerOwner: runs, held: new Map() });
     await outbox.drain();
-    const pids = await backends();
+    const pids = await poolBackendPids(db, POOL_SIZE);
     latencies = [];
     const [cpu0, pg0, t0] = [selfCpu(), cpuSeconds(pids), performance.now()];
     await Promise.all(
