@@ -3,8 +3,22 @@ import { activitySubscriberCount } from "../src/server/delivery/activity";
 import type { InboxItem } from "../src/server/delivery/inbox";
 import { awaitCondition, awaitStreamCompletion, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
+import type { TestServer } from "./support/test-server";
 
 const api = useTestServer();
+
+/** `count` run.activity subscriptions of one client: what each has seen, and how many have started. */
+function subscribeActivity(client: ReturnType<TestServer["client"]>, count: number) {
+  const seen = Array.from({ length: count }, () => [] as InboxItem[]);
+  let started = 0;
+  const subscriptions = seen.map((items) =>
+    client.trpc.run.activity.subscribe(undefined, {
+      onStarted: () => (started += 1),
+      onData: (item) => items.push(item),
+    }),
+  );
+  return { seen, subscriptions, started: () => started };
+}
 
 describe("run.activity", () => {
   it("streams the events of every run as they are published", async () => {
@@ -37,15 +51,8 @@ describe("run.activity", () => {
     const watcher = api().client();
     const other = api().client({ token: await api().tokenFor("another-owner") });
     const SUBSCRIBERS = 50;
-    const seen = Array.from({ length: SUBSCRIBERS }, () => [] as InboxItem[]);
-    let started = 0;
-    const subscriptions = seen.map((items) =>
-      watcher.trpc.run.activity.subscribe(undefined, {
-        onStarted: () => (started += 1),
-        onData: (item) => items.push(item),
-      }),
-    );
-    await awaitCondition(() => started === SUBSCRIBERS, `${SUBSCRIBERS} activity subscriptions to start`);
+    const { seen, subscriptions, started } = subscribeActivity(watcher, SUBSCRIBERS);
+    await awaitCondition(() => started() === SUBSCRIBERS, `${SUBSCRIBERS} activity subscriptions to start`);
     const lookupsBefore = api().server.services.runOwners.lookups;
 
     const foreign = await Promise.all([1, 2, 3, 4, 5].map(() => other.trpc.run.start.mutate({ stepDelayMs: 0 })));
@@ -70,16 +77,9 @@ describe("run.activity", () => {
     const { fanout } = api().server.services;
     const watcher = api().client({ token: await api().tokenFor("hub-watcher") });
     const SUBSCRIBERS = 50;
-    const seen = Array.from({ length: SUBSCRIBERS }, () => [] as InboxItem[]);
-    let started = 0;
-    const subscriptions = seen.map((items) =>
-      watcher.trpc.run.activity.subscribe(undefined, {
-        onStarted: () => (started += 1),
-        onData: (item) => items.push(item),
-      }),
-    );
+    const { seen, subscriptions, started } = subscribeActivity(watcher, SUBSCRIBERS);
     await awaitCondition(
-      () => started === SUBSCRIBERS && activitySubscriberCount(fanout) === SUBSCRIBERS,
+      () => started() === SUBSCRIBERS && activitySubscriberCount(fanout) === SUBSCRIBERS,
       `${SUBSCRIBERS} activity subscriptions`,
     );
     // Each published event is handed to one reader, whatever the number of subscriptions.
