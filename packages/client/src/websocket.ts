@@ -1,6 +1,8 @@
 // Which WebSocket the client opens: the caller's, else the platform's (browsers, Node 22+), else
 // the `ws` package (Node 20), loaded only when needed so that browser bundles never include it.
 
+import { isNode } from "./runtime.js";
+
 /** A WebSocket class: the platform's, the `ws` package's, or a subclass of either (tRPC reads its readyState constants). */
 export interface WebSocketClass {
   new (url: string, protocols?: string | string[]): object;
@@ -57,10 +59,6 @@ export function chooseWebSocket(
     return new loaded(url, protocols, { headers: headers ?? {} });
   }, READY_STATES) as unknown as WebSocketClass;
   return { WebSocket, ready, failure: () => failure };
-}
-
-function isNode(): boolean {
-  return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === "string";
 }
 
 // The specifier is a variable so that bundlers leave the import alone: in a browser (which has its

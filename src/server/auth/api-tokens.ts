@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { builtOnce } from "../../db/built-once";
 import type { Db } from "../../db/client";
 import { apiTokens } from "../../db/schema";
 
@@ -33,18 +34,32 @@ export async function createApiToken(
 /** The live (unrevoked) token with this secret: its id and owner; null for anything else. */
 export async function findLiveApiToken(db: Db, secret: string): Promise<{ id: string; ownerId: string } | null> {
   if (!secret.startsWith(TOKEN_PREFIX)) return null;
-  const [row] = await db
-    .select({ id: apiTokens.id, ownerId: apiTokens.ownerId })
-    .from(apiTokens)
-    .where(and(eq(apiTokens.secretHash, hashSecret(secret)), isNull(apiTokens.revokedAt)));
+  const [row] = await liveTokenBySecretHash(db).execute({ secretHash: hashSecret(secret) });
   return row ?? null;
 }
 
+// Every HTTP call with a token asks this.
+const liveTokenBySecretHash = builtOnce((db) =>
+  db
+    .select({ id: apiTokens.id, ownerId: apiTokens.ownerId })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.secretHash, sql.placeholder("secretHash")), isNull(apiTokens.revokedAt)))
+    .prepare("live_api_token_by_secret_hash"),
+);
+
 /** True once the token is revoked (or gone): revocation is final. */
 export async function isApiTokenRevoked(db: Db, tokenId: string): Promise<boolean> {
-  const [row] = await db.select({ revokedAt: apiTokens.revokedAt }).from(apiTokens).where(eq(apiTokens.id, tokenId));
+  const [row] = await tokenRevokedAt(db).execute({ tokenId });
   return !row || row.revokedAt !== null;
 }
+
+const tokenRevokedAt = builtOnce((db) =>
+  db
+    .select({ revokedAt: apiTokens.revokedAt })
+    .from(apiTokens)
+    .where(eq(apiTokens.id, sql.placeholder("tokenId")))
+    .prepare("api_token_revoked_at"),
+);
 
 /** Revokes a token; returns false when there is no such live token. */
 export async function revokeApiToken(db: Db, tokenId: string): Promise<boolean> {

@@ -2,6 +2,7 @@
 // for a short while. Stored as SHA-256 hashes, like API tokens, in a table of their own.
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq, inArray, sql } from "drizzle-orm";
+import { builtOnce } from "../../db/built-once";
 import type { Db } from "../../db/client";
 import { runs, viewTokens } from "../../db/schema";
 
@@ -46,13 +47,19 @@ export async function mintViewToken(
 
 /** The grant of an unrevoked token with this hash (expired or not), or null. */
 export async function findViewGrant(db: Db, tokenHash: string): Promise<ViewGrant | null> {
-  const [row] = await db
+  const [row] = await viewGrantBySecretHash(db).execute({ tokenHash });
+  return row ? { tokenHash, runId: row.runId, ownerId: row.ownerId, expiresAt: row.expiresAt.getTime() } : null;
+}
+
+// Every call with a view token asks this (through ViewTokenLookups' cache).
+const viewGrantBySecretHash = builtOnce((db) =>
+  db
     .select({ runId: viewTokens.runId, ownerId: runs.ownerId, expiresAt: viewTokens.expiresAt })
     .from(viewTokens)
     .innerJoin(runs, eq(runs.id, viewTokens.runId))
-    .where(and(eq(viewTokens.secretHash, tokenHash), sql`${viewTokens.revokedAt} is null`));
-  return row ? { tokenHash, runId: row.runId, ownerId: row.ownerId, expiresAt: row.expiresAt.getTime() } : null;
-}
+    .where(and(eq(viewTokens.secretHash, sql.placeholder("tokenHash")), sql`${viewTokens.revokedAt} is null`))
+    .prepare("view_grant_by_secret_hash"),
+);
 
 /**
  * Revokes the token if it is one of `ownerId`'s runs': when it was revoked (the first time, so a

@@ -1,4 +1,5 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import { builtOnce } from "../../db/built-once";
 import type { Db } from "../../db/client";
 import { runs } from "../../db/schema";
 import { RunNotFoundError } from "../errors";
@@ -35,6 +36,16 @@ export class RunOwners {
   }
 
   /**
+   * Remembers the owner of a run this instance just started: its own viewers (the client that
+   * started it subscribes next, typically) and the activity subscribers then need no lookup.
+   */
+  remember(runId: string, ownerId: string): void {
+    if (this.known.has(runId)) return;
+    if (this.known.size >= CAPACITY) this.known.delete(this.known.keys().next().value!);
+    this.known.set(runId, Promise.resolve(ownerId));
+  }
+
+  /**
    * Resolves when `ownerId` owns the run, else NOT_FOUND (another owner's run is no run to them).
    * Ten thousand viewers of a run attaching at once are one query here, not ten thousand queued.
    */
@@ -49,7 +60,15 @@ export class RunOwners {
 
   private async lookUp(runId: string): Promise<string | null> {
     this.lookupCount += 1;
-    const [row] = await this.db.select({ ownerId: runs.ownerId }).from(runs).where(eq(runs.id, runId));
+    const [row] = await ownerOfRun(this.db).execute({ runId });
     return row?.ownerId ?? null;
   }
 }
+
+const ownerOfRun = builtOnce((db) =>
+  db
+    .select({ ownerId: runs.ownerId })
+    .from(runs)
+    .where(eq(runs.id, sql.placeholder("runId")))
+    .prepare("owner_of_run"),
+);

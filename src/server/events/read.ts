@@ -1,4 +1,5 @@
 import { eq, sql } from "drizzle-orm";
+import { builtOnce } from "../../db/built-once";
 import type { Db } from "../../db/client";
 import { queryRows } from "../../db/query";
 import { runs } from "../../db/schema";
@@ -108,6 +109,14 @@ const toEvent = (row: RunEventColumns): RunEvent =>
 
 /** How far a run's log goes and whether it is closed; null for an unknown run. */
 export async function readLogEnd(db: Db, runId: string): Promise<{ lastSeq: number; status: RunStatus } | null> {
-  const [row] = await db.select({ lastSeq: runs.lastSeq, status: runs.status }).from(runs).where(eq(runs.id, runId));
+  const [row] = await logEnd(db).execute({ runId });
   return row ?? null;
 }
+
+const logEnd = builtOnce((db) =>
+  db
+    .select({ lastSeq: runs.lastSeq, status: runs.status })
+    .from(runs)
+    .where(eq(runs.id, sql.placeholder("runId")))
+    .prepare("run_log_end"),
+);

@@ -66,7 +66,7 @@ void startInputNarrowsFields;
 // Thin procedures: validate, then call the run service with the caller's owner id.
 export const runRouter = createTRPCRouter({
   start: ownerProcedure.input(startInput).mutation(async ({ ctx, input }) => {
-    const { eventLog, executor, plans, runLimits } = ctx.services;
+    const { eventLog, executor, plans, runLimits, runOwners } = ctx.services;
     const run = await startRun(
       eventLog,
       {
@@ -78,19 +78,21 @@ export const runRouter = createTRPCRouter({
       runLimits,
     );
     executor.wake(); // this instance may claim it before the NOTIFY comes back
+    runOwners.remember(run.id, ctx.ownerId);
     return run;
   }),
 
   plans: ownerProcedure.query(({ ctx }) => describePlans(ctx.services.plans)),
 
   rerun: ownerProcedure.input(runIdInput).mutation(async ({ ctx, input }) => {
-    const { eventLog, executor, runLimits } = ctx.services;
+    const { eventLog, executor, runLimits, runOwners } = ctx.services;
     const starter = {
       ownerId: ctx.ownerId,
       createdByAddress: isAnonymousOwner(ctx.ownerId) ? ctx.clientAddress : null,
     };
     const run = await rerun(eventLog, starter, input.runId, runLimits);
     executor.wake();
+    runOwners.remember(run.id, ctx.ownerId);
     return run;
   }),
 

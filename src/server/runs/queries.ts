@@ -1,4 +1,5 @@
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { builtOnce } from "../../db/built-once";
 import type { Db } from "../../db/client";
 import { runs } from "../../db/schema";
 import type { RunStatus } from "../../shared/run-status";
@@ -6,22 +7,36 @@ import { RunNotFoundError } from "../errors";
 import { toRun, type Run } from "./types";
 
 export async function findRun(db: Db, runId: string): Promise<Run | null> {
-  const [row] = await db.select().from(runs).where(eq(runs.id, runId));
+  const [row] = await runById(db).execute({ runId });
   return row ? toRun(row) : null;
 }
+
+const runById = builtOnce((db) =>
+  db
+    .select()
+    .from(runs)
+    .where(eq(runs.id, sql.placeholder("runId")))
+    .prepare("run_by_id"),
+);
 
 /**
  * The run if `ownerId` owns it. Someone else's run fails exactly like a missing one
  * (RunNotFoundError), so ids cannot be probed.
  */
 export async function requireOwnedRun(db: Db, runId: string, ownerId: string): Promise<Run> {
-  const [row] = await db
-    .select()
-    .from(runs)
-    .where(and(eq(runs.id, runId), eq(runs.ownerId, ownerId)));
+  const [row] = await ownedRun(db).execute({ runId, ownerId });
   if (!row) throw new RunNotFoundError(runId);
   return toRun(row);
 }
+
+// run.get, run.steps, run.eventsPage and run.cancel ask this on every call.
+const ownedRun = builtOnce((db) =>
+  db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.id, sql.placeholder("runId")), eq(runs.ownerId, sql.placeholder("ownerId"))))
+    .prepare("owned_run"),
+);
 
 /** Position in the newest-first list: the (createdAt, id) of the last run on the previous page. */
 export interface ListCursor {
