@@ -114,6 +114,12 @@ describe("nodeHttpFetch", () => {
     await expect(pending).rejects.toMatchObject({ name: "AbortError" });
     await awaitCondition(() => sockets.size === 0, "the aborted call's connection to close");
     await expect(http.fetch(`${base}/ok`, { signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
+    // As fetch does, an abort with a reason rejects with that reason.
+    const leaving = new AbortController();
+    const left = http.fetch(`${base}/never`, { signal: leaving.signal });
+    const reason = new Error("the caller left");
+    leaving.abort(reason);
+    await expect(left).rejects.toBe(reason);
     http.close();
   });
 });

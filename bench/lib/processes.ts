@@ -110,7 +110,13 @@ export function startWorker<TResult>(name: string, config: unknown): Worker<TRes
       if (waiter) waiter(message);
       else early.push(message);
     });
-    child.once("exit", (code) => reject(new Error(`worker ${name} exited with ${code} before reporting`)));
+    // A worker exits right after sending its result, and a large result can still be in the IPC
+    // channel when the exit is seen: it has not failed to report until the channel is closed too.
+    child.once("exit", (code) => {
+      const failed = () => reject(new Error(`worker ${name} exited with ${code} before reporting`));
+      if (child.connected) child.once("disconnect", failed);
+      else setImmediate(failed);
+    });
   });
   result.catch(() => {});
   return {

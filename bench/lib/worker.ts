@@ -34,6 +34,10 @@ function finish(message: WorkerMessage, code: number): void {
 
 /** Runs the worker body and reports its result or failure. */
 export function runWorker(body: () => Promise<unknown>): void {
+  // A body whose promise never settles ends the process once nothing is left to wait on: say so.
+  process.once("beforeExit", () =>
+    process.stderr.write("bench worker: the event loop emptied before its body settled\n"),
+  );
   body().then(
     (data) => finish({ type: "result", data }, 0),
     (error: unknown) =>

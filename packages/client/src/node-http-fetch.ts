@@ -42,7 +42,7 @@ interface IncomingMessage {
 }
 interface ClientRequest {
   on(event: "error", listener: (error: Error) => void): void;
-  destroy(error: Error): void;
+  destroy(error?: Error): void;
   end(body?: string): void;
 }
 interface HttpModule {
@@ -112,15 +112,19 @@ function plainHeaders(headers: RequestInit["headers"]): Record<string, string> {
 function send(loaded: HttpModules, agent: Agent, target: URL, init: HttpRequest): Promise<HttpResponse> {
   return new Promise((resolve, reject) => {
     const { body, signal } = init;
-    if (signal?.aborted) return reject(abortError(signal));
+    if (signal?.aborted) return reject(abortReason(signal));
     const headers: Record<string, string | number> = { ...init.headers };
     if (body !== undefined) headers["content-length"] = utf8.encode(body).byteLength;
-    const onAbort = () => request.destroy(abortError(signal!));
+    // As fetch does: an abort rejects with the signal's reason, and a call that got no complete
+    // answer is a TypeError "fetch failed" with the reason as its cause.
+    const onAbort = () => {
+      reject(abortReason(signal!));
+      request.destroy();
+    };
     const settle = () => signal?.removeEventListener("abort", onAbort);
-    // As fetch does: a request that got no complete answer is a TypeError "fetch failed" with the reason as its cause.
     const fail = (error: Error) => {
       settle();
-      reject(error.name === "AbortError" ? error : new TypeError("fetch failed", { cause: error }));
+      reject(new TypeError("fetch failed", { cause: error }));
     };
     const module = target.protocol === "https:" ? loaded.https : loaded.http;
     const request = module.request(target, { method: init.method, headers, agent }, (response) => {
@@ -146,8 +150,6 @@ function send(loaded: HttpModules, agent: Agent, target: URL, init: HttpRequest)
 export class HttpResponse {
   readonly status: number;
   readonly statusText: string;
-  readonly redirected = false;
-  readonly type = "basic";
   private readonly rawHeaders: IncomingMessage["headers"];
   private parsedHeaders: Headers | undefined;
 
@@ -188,12 +190,8 @@ export class HttpResponse {
   }
 }
 
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error && reason.name === "AbortError"
-    ? reason
-    : new DOMException("This operation was aborted", "AbortError");
-}
+const abortReason = (signal: AbortSignal): Error =>
+  (signal.reason as Error | undefined) ?? new DOMException("This operation was aborted", "AbortError");
 
 const utf8 = new TextEncoder();
 

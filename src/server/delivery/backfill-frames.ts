@@ -1,5 +1,5 @@
 import type { EventJson } from "../events/read-json";
-import { socketBacklog, type SocketBacklog } from "./socket-backlog";
+import { WebSocketBacklog, type BackloggedSocket, type SocketBacklog } from "./socket-backlog";
 import type { FrameSocket, SubscriptionAddress } from "./socket-frames";
 
 /** Writes a subscription's backfill to its socket, one tracked data frame per event, and tells its backlog. */
@@ -19,25 +19,36 @@ export interface BackfillWriter extends SocketBacklog {
  */
 export function backfillWriter(
   address: SubscriptionAddress,
-  socket: FrameSocket & { readonly bufferedAmount: number },
+  socket: FrameSocket & BackloggedSocket,
   boundBytes: number,
 ): BackfillWriter {
-  const jsonrpc = address.jsonrpc === undefined ? "" : `,"jsonrpc":${JSON.stringify(address.jsonrpc)}`;
-  // A tracked id is String(seq): digits, which JSON.stringify only wraps in quotes.
-  const head = `{"id":${JSON.stringify(address.id)}${jsonrpc},"result":{"type":"data","data":{"id":"`;
-  const backlog = socketBacklog(socket, boundBytes);
-  return {
-    ...backlog,
-    write(page, from) {
-      let index = from;
-      do {
-        const { seq, json } = page[index]!;
-        socket.send(Buffer.from(`${head}${seq}","data":${json}},"id":"${seq}"}}`), TEXT_FRAME);
-        index += 1;
-      } while (index < page.length && !backlog.full());
-      return index;
-    },
-  };
+  return new BackfillFrames(address, socket, boundBytes);
+}
+
+/** One object per subscriber, no closures: every subscriber keeps its writer while subscribed. */
+class BackfillFrames extends WebSocketBacklog implements BackfillWriter {
+  private readonly head: string;
+
+  constructor(
+    address: SubscriptionAddress,
+    protected override readonly socket: FrameSocket & BackloggedSocket,
+    boundBytes: number,
+  ) {
+    super(socket, boundBytes);
+    const jsonrpc = address.jsonrpc === undefined ? "" : `,"jsonrpc":${JSON.stringify(address.jsonrpc)}`;
+    // A tracked id is String(seq): digits, which JSON.stringify only wraps in quotes.
+    this.head = `{"id":${JSON.stringify(address.id)}${jsonrpc},"result":{"type":"data","data":{"id":"`;
+  }
+
+  write(page: readonly EventJson[], from: number): number {
+    let index = from;
+    do {
+      const { seq, json } = page[index]!;
+      this.socket.send(Buffer.from(`${this.head}${seq}","data":${json}},"id":"${seq}"}}`), TEXT_FRAME);
+      index += 1;
+    } while (index < page.length && !this.full());
+    return index;
+  }
 }
 
 const TEXT_FRAME = { binary: false } as const;

@@ -15,16 +15,27 @@ export interface SocketBacklog {
 }
 
 /** What of a `ws` WebSocket the backlog reads: its public backlog and its TCP socket (ws's `_socket`). */
-interface BackloggedSocket {
+export interface BackloggedSocket {
   readonly bufferedAmount: number;
 }
 
-/** The backlog of a `ws` WebSocket, full past `boundBytes` unsent bytes. */
-export function socketBacklog(socket: BackloggedSocket, boundBytes: number): SocketBacklog {
-  return {
-    full: () => socket.bufferedAmount > boundBytes,
-    drained: (signal) => drained((socket as { _socket?: Duplex })._socket, signal),
-  };
+/**
+ * The backlog of a `ws` WebSocket, full past `boundBytes` unsent bytes. A class, not closures: every
+ * subscriber of a run keeps one for as long as it is subscribed.
+ */
+export class WebSocketBacklog implements SocketBacklog {
+  constructor(
+    protected readonly socket: BackloggedSocket,
+    private readonly boundBytes: number,
+  ) {}
+
+  full(): boolean {
+    return this.socket.bufferedAmount > this.boundBytes;
+  }
+
+  drained(signal?: AbortSignal): Promise<void> {
+    return drained((this.socket as { _socket?: Duplex })._socket, signal);
+  }
 }
 
 /**
