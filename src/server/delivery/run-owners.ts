@@ -23,9 +23,8 @@ export class RunOwners {
   ownerOf(runId: string): Promise<string | null> {
     let owner = this.known.get(runId);
     if (!owner) {
-      if (this.known.size >= CAPACITY) this.known.delete(this.known.keys().next().value!);
       owner = this.lookUp(runId);
-      this.known.set(runId, owner);
+      this.keep(runId, owner);
       // A failed or empty lookup is not remembered: the next ask tries again.
       owner.then(
         (found) => found === null && this.known.delete(runId),
@@ -40,9 +39,7 @@ export class RunOwners {
    * started it subscribes next, typically) and the activity subscribers then need no lookup.
    */
   remember(runId: string, ownerId: string): void {
-    if (this.known.has(runId)) return;
-    if (this.known.size >= CAPACITY) this.known.delete(this.known.keys().next().value!);
-    this.known.set(runId, Promise.resolve(ownerId));
+    if (!this.known.has(runId)) this.keep(runId, Promise.resolve(ownerId));
   }
 
   /**
@@ -56,6 +53,12 @@ export class RunOwners {
   /** Queries made so far (observability, and the test that subscribers share them). */
   get lookups(): number {
     return this.lookupCount;
+  }
+
+  /** Remembers a run's owner, forgetting the oldest entry once full. */
+  private keep(runId: string, owner: Promise<string | null>): void {
+    if (this.known.size >= CAPACITY) this.known.delete(this.known.keys().next().value!);
+    this.known.set(runId, owner);
   }
 
   private async lookUp(runId: string): Promise<string | null> {
