@@ -83,6 +83,9 @@ export class OutboxPoller {
    * index of unpublished ones until VACUUM, and the planner's bitmap scan would read every one of
    * them on each claim. min() walks the index in order and marks the dead entries it passes, so
    * every later scan skips them.
+   * Each event is read by its key in a subquery rather than by a join: the statement is prepared,
+   * and a join planned while run_events was small was a hash join over a sequential scan of
+   * run_events, kept for the connection's life however large the table grew.
    * Its commit does not wait for the WAL flush (synchronous_commit off, this transaction only): the
    * events were made durable by their own append, and a published_at lost in a crash only means
    * they are announced again, which subscribers drop by seq.
@@ -100,8 +103,9 @@ export class OutboxPoller {
             ))
             returning id, run_id, seq
           ), events as materialized (
-            select p.id as k, ${eventJson("e")} as json
-            from published p join run_events e on e.run_id = p.run_id and e.seq = p.seq
+            select p.id as k,
+                   (select ${eventJson("e")} from run_events e where e.run_id = p.run_id and e.seq = p.seq) as json
+            from published p
           ), ${notifyChunks("events")}, async_commit as (
             select set_config('synchronous_commit', 'off', true)
           )

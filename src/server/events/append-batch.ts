@@ -24,8 +24,9 @@ export interface BatchedAppend {
  *
  * With `publish` (the default) the statement also publishes what it appended: see publication-sql.ts.
  *
- * The batch travels as one JSON parameter (json_to_recordset), so the statement's text, and its
- * prepared plan, are the same whatever the batch size.
+ * The batch travels as one JSON parameter, so the statement's text, and its prepared plan, are the
+ * same whatever the batch size; append_batch_input (migration 0010) reads it as rows, estimated at
+ * one row so that runs are looked up by key rather than scanned.
  */
 export async function appendBatch(
   db: Db,
@@ -55,10 +56,7 @@ export async function appendBatch(
   const appended = await queryRows<{ ix: number; seq: number }>(
     db,
     sql`with input as materialized (
-          select * from json_to_recordset(${JSON.stringify(rows)}::json) as i(
-            ix int, run_id uuid, ts bigint, type text, source text, name text, fn text, status text, reason text,
-            data jsonb, attempt int, guard_status text, lease_owner text, guard_attempt int, after_seq int,
-            finish_status text, output jsonb)
+          select * from append_batch_input(${JSON.stringify(rows)}::json)
         ), locked as materialized (
           select id from runs where id in (select run_id from input) order by id for update
         ), reserved as (
