@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runs } from "../src/db/schema";
-import { claimQueuedRuns, handBackLeases, takeAbandonedRuns } from "../src/server/executor/leases";
+import { claimQueuedRuns, handBackLeases, renewLeases, takeAbandonedRuns } from "../src/server/executor/leases";
 import { startQueuedRun, useEventLogDatabase } from "./support/event-log-database";
 
 // The lease statements against a real database, with no executor around them: the fencing they
@@ -74,5 +74,33 @@ describe("leases", () => {
       .where(eq(runs.id, run.id));
     const [taken] = await takeAbandoned("instance-g");
     expect(taken?.resumed).toMatchObject({ cancelRequested: true });
+  });
+
+  it("a renewal names the runs taken over; a run that ended is neither renewed nor taken over", async () => {
+    const [held, cancelled, takenOver, ended] = [
+      await startRun(),
+      await startRun(),
+      await startRun(),
+      await startRun(),
+    ];
+    await claim("instance-h");
+    await store.db
+      .update(runs)
+      .set({ cancelRequestedAt: sql`now()` })
+      .where(eq(runs.id, cancelled.id));
+    await expireLease(takenOver.id);
+    expect((await takeAbandoned("instance-i", [])).map((run) => run.id)).toEqual([takenOver.id]);
+    const lease = { status: "running", leaseOwner: "instance-h", attempt: 1, afterSeq: 1 } as const;
+    const finish = { type: "RunFinished", status: "succeeded", source: "worker" } as const;
+    expect(await store.log.append(ended.id, finish, lease)).toMatchObject({ seq: 2 });
+
+    const renewal = await renewLeases(store.db, "instance-h", LEASE, [held.id, cancelled.id, takenOver.id, ended.id]);
+    expect(renewal.renewed.sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+      [
+        { id: held.id, cancelRequested: false },
+        { id: cancelled.id, cancelRequested: true },
+      ].sort((a, b) => a.id.localeCompare(b.id)),
+    );
+    expect(renewal.takenOver).toEqual([takenOver.id]);
   });
 });

@@ -208,20 +208,24 @@ export class RunExecutor {
 
   /**
    * Renews the leases of the runs in flight and picks up cancel requests whose NOTIFY was missed.
-   * A run whose lease was not renewed went on elsewhere (taken over while this instance was
-   * stalled): it is stopped here at once rather than at its next refused append.
+   * A run whose lease was not renewed is stopped here at once rather than at its next refused
+   * append: it went on elsewhere (taken over while this instance was stalled), or it has ended —
+   * mostly by its own RunFinished, committed while the renewal waited for its row lock and not yet
+   * seen by its execution here, which is no news.
    */
   private async heartbeat(): Promise<void> {
     const ids = [...this.active.keys()];
     if (ids.length === 0) return;
     const { database, instanceId, leaseMs, log } = this.options;
     try {
-      const renewed = await renewLeases(database.db, instanceId, leaseMs, ids);
+      const { renewed, takenOver } = await renewLeases(database.db, instanceId, leaseMs, ids);
       const held = new Set(renewed.map((run) => run.id));
+      const elsewhere = new Set(takenOver);
       for (const run of renewed) if (run.cancelRequested) this.interrupt(run.id, "user_cancelled");
       for (const runId of ids) {
         if (held.has(runId) || !this.active.has(runId)) continue;
-        log.warn({ runId }, "lease not renewed: the run went on elsewhere; stopping it here");
+        if (elsewhere.has(runId)) log.warn({ runId }, "lease not renewed: the run went on elsewhere; stopping it here");
+        else log.debug({ runId }, "lease not renewed: the run has ended; stopping its execution here");
         this.interrupt(runId, "lease_lost");
       }
     } catch (error) {

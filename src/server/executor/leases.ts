@@ -155,8 +155,17 @@ export async function handBackLeases(db: Db, instanceId: string): Promise<string
 
 const pgUuidArray = (ids: readonly string[]) => sql`${`{${ids.join(",")}}`}::uuid[]`;
 
+export interface LeaseRenewal {
+  /** The runs whose lease was renewed, and whether a cancel was requested for each. */
+  renewed: { id: string; cancelRequested: boolean }[];
+  /** The runs another instance holds now (taken over while this one was stalled). */
+  takenOver: string[];
+}
+
 /**
- * Renews this instance's leases on `runIds`; returns the renewed runs and whether a cancel was requested.
+ * Renews this instance's leases on `runIds`: the renewed runs, and those another instance took
+ * over. A run in neither has ended (or its end is being written by this instance right now: the
+ * renewal waited for the append's row lock and then found the run finished), which is no loss.
  * The rows are locked in id order first, the order group commits lock them in: an UPDATE by a list
  * of ids locks in whatever order its plan reads them, and deadlocked with a batch of appends.
  * Its commit does not wait for the WAL flush (synchronous_commit off, this transaction only): it
@@ -170,8 +179,8 @@ export async function renewLeases(
   instanceId: string,
   leaseMs: number,
   runIds: string[],
-): Promise<{ id: string; cancelRequested: boolean }[]> {
-  return queryRows<{ id: string; cancelRequested: boolean }>(
+): Promise<LeaseRenewal> {
+  const rows = await queryRows<{ id: string; renewed: boolean; cancelRequested: boolean }>(
     db,
     sql`with held as materialized (
           select id from runs
@@ -179,9 +188,18 @@ export async function renewLeases(
           order by id for update
         ), async_commit as (
           select set_config('synchronous_commit', 'off', true)
+        ), renewed as (
+          update runs set lease_expires_at = ${expiresIn(leaseMs)}
+          from held, async_commit where runs.id = held.id and runs.status = 'running' and runs.lease_owner = ${instanceId}
+          returning runs.id, runs.cancel_requested_at is not null as cancel_requested
         )
-        update runs set lease_expires_at = ${expiresIn(leaseMs)}
-        from held, async_commit where runs.id = held.id and runs.status = 'running' and runs.lease_owner = ${instanceId}
-        returning runs.id, runs.cancel_requested_at is not null as "cancelRequested"`,
+        select id, true as renewed, cancel_requested as "cancelRequested" from renewed
+        union all
+        select id, false, false from runs
+        where id = any(${pgUuidArray(runIds)}) and status = 'running' and lease_owner is distinct from ${instanceId}`,
   );
+  return {
+    renewed: rows.filter((row) => row.renewed).map(({ id, cancelRequested }) => ({ id, cancelRequested })),
+    takenOver: rows.filter((row) => !row.renewed).map((row) => row.id),
+  };
 }
