@@ -1,11 +1,11 @@
-// The events' JSON made by Postgres (events/read-json.ts), which run.events' backfill and
-// run.eventsPage send, is byte for byte JSON.stringify of the RunEvent the older path read and
-// sent, on Postgres and on PGlite alike.
+// The events' JSON made by Postgres (events/read-json.ts), which run.events' backfill sends, is
+// byte for byte JSON.stringify of the RunEvent the older path read and sent; the pages of it that
+// run.eventsPage sends over HTTP parse to those RunEvents; on Postgres and on PGlite alike.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/client";
 import { applyMigrations } from "../src/db/migrate";
-import { readEventsAfter } from "../src/server/events/read";
-import { readEventJsonAfter } from "../src/server/events/read-json";
+import { readEventsAfter, readEventsBefore } from "../src/server/events/read";
+import { readEventJsonAfter, readEventsPageJson } from "../src/server/events/read-json";
 import { EventLog } from "../src/server/events/event-log";
 import { startQueuedRun } from "./support/event-log-database";
 import { insertOddEvents } from "./support/odd-events";
@@ -59,5 +59,34 @@ describe.each<TestDatabaseKind>(["postgres", "pglite"])("events as JSON text (%s
     expect(odd.find((e) => e.json.includes("jsonb null"))!.json).not.toContain(`"data"`);
     expect(odd.at(-1)).toMatchObject({ seq: lastSeq, last: true });
     expect(JSON.parse(odd.at(-1)!.json)).toMatchObject({ status: "failed", reason: 'error: "boom" \\ \n <b>' });
+  });
+
+  it("make pages whose JSON parses to the RunEvents read row by row, with the same hasMore, both ways", async () => {
+    for (const [afterSeq, limit] of [
+      [0, 1_000],
+      [1_000, 1_000],
+      [1_195, 50],
+      [lastSeq - 1, 10],
+      [lastSeq, 10],
+    ] as const) {
+      const rows = await readEventsAfter(handle.db, runId, afterSeq, limit + 1);
+      const page = await readEventsPageJson(handle.db, runId, { afterSeq }, limit);
+      expect(JSON.parse(page.json)).toEqual(rows.slice(0, limit));
+      expect(page.hasMore).toBe(rows.length > limit);
+    }
+    for (const [beforeSeq, limit] of [
+      [lastSeq + 1, 20],
+      [1_000, 1_000],
+      [1_001, 1_000],
+      [2, 10],
+      [1, 10],
+    ] as const) {
+      const rows = await readEventsBefore(handle.db, runId, beforeSeq, limit + 1);
+      const page = await readEventsPageJson(handle.db, runId, { beforeSeq }, limit);
+      expect(JSON.parse(page.json)).toEqual(rows.slice(-limit));
+      expect(page.hasMore).toBe(rows.length > limit);
+    }
+    const odd = JSON.parse((await readEventsPageJson(handle.db, runId, { afterSeq: 1_201 }, 100)).json) as object[];
+    expect(odd.find((event) => "name" in event && event.name === "jsonb null")).not.toHaveProperty("data");
   });
 });

@@ -25,6 +25,11 @@ afterAll(async () => {
   await database.drop();
 });
 
+async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
+  const read: T[] = [];
+  for await (const page of pages) read.push(page);
+  return read;
+}
 const codeOf = (error: unknown) => (error instanceof TRPCClientError ? (error.data as { code?: string })?.code : error);
 const download = (url: string, runId: string, token?: string) =>
   fetch(`${url}/api/runs/${runId}/events.ndjson`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
@@ -182,6 +187,45 @@ describe("run.steps", () => {
     expect(await statuses()).toEqual(["stopped", "skipped", "skipped", "skipped", "skipped"]);
     const stranger = api.client({ token: await api.tokenFor("someone-else") }).trpc;
     expect(codeOf(await stranger.run.steps.query({ runId: slow.id }).catch((e: unknown) => e))).toBe("NOT_FOUND");
+  });
+});
+
+describe("readEventPages", () => {
+  it("reads a run's stored events, the page of the last one included, and ends", async () => {
+    const client = api.client();
+    const pages: RunEvent[][] = [];
+    for await (const page of client.readEventPages(run.id)) pages.push(page);
+    expect(pages).toEqual([all]);
+    expect(seqs((await collect(client.readEventPages(run.id, { afterSeq: 10 }))).flat())).toEqual([11, 12, 13]);
+    expect(await collect(client.readEventPages(run.id, { afterSeq: 13 }))).toEqual([]);
+  });
+
+  it.runIf(Boolean(process.env.TEST_DATABASE_URL))(
+    "reads a long run 1,000 events a page, in seq order, from any seq",
+    async () => {
+      const sql = postgres(database.url!, { max: 1, onnotice: () => {} });
+      try {
+        const runId = await insertLongRun(sql, TEST_OWNER, 2_500);
+        const client = api.client();
+        const pages = await collect(client.readEventPages(runId));
+        expect(pages.map((page) => page.length)).toEqual([1_000, 1_000, 500]);
+        expect(seqs(pages.flat())).toEqual(range(1, 2_500));
+        const later = await collect(client.readEventPages(runId, { afterSeq: 1_499 }));
+        expect(later.map((page) => page.length)).toEqual([1_000, 1]);
+        expect(seqs(later.flat())).toEqual(range(1_500, 2_500));
+      } finally {
+        await sql.end();
+      }
+    },
+  );
+
+  it("rejects with the server's refusal for an unknown run, and with the reason of an aborted signal", async () => {
+    const client = api.client();
+    await expect(collect(client.readEventPages("00000000-0000-4000-8000-000000000000"))).rejects.toMatchObject({
+      data: { code: "NOT_FOUND" },
+    });
+    const stopped = new Error("enough");
+    await expect(collect(client.readEventPages(run.id, { signal: AbortSignal.abort(stopped) }))).rejects.toBe(stopped);
   });
 });
 

@@ -1,6 +1,7 @@
 import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from "@trpc/client";
 import { HTTP_BATCH_MAX_ITEMS, TRPC_PATH } from "./api.js";
 import type { AppRouter, Run, RunEvent } from "./contract.js";
+import { readEventPages, type ReadPagesOptions } from "./event-pages.js";
 import { giveUpLink } from "./give-up.js";
 import { nodeHttpFetch } from "./node-http-fetch.js";
 import { subscribeToRun, waitForRun, type SubscribeOptions } from "./run-stream.js";
@@ -42,6 +43,7 @@ export type {
   ViewTokenInput,
   WordCountInput,
 } from "./contract.js";
+export type { ReadPagesOptions } from "./event-pages.js";
 export type { SubscribeOptions } from "./run-stream.js";
 export type { WebSocketClass } from "./websocket.js";
 export { TRPC_PATH } from "./api.js";
@@ -84,6 +86,11 @@ export interface RunsClient {
    * RunFinished; resumes by itself after a dropped connection, rejects when the client gives up.
    */
   subscribeToRun: (runId: string, options?: SubscribeOptions) => AsyncGenerator<RunEvent, void, undefined>;
+  /**
+   * A run's stored events after `afterSeq`, 1,000 a page (`run.eventsPage`) in seq order, the next
+   * pages asked for while one is handled: for reading a long run whole. Ends at the last stored event.
+   */
+  readEventPages: (runId: string, options?: ReadPagesOptions) => AsyncGenerator<RunEvent[], void, undefined>;
   /** The run once it finished (succeeded, failed or cancelled). */
   waitForRun: (runId: string, options?: { signal?: AbortSignal | undefined }) => Promise<Run>;
   /** Closes the WebSocket (pending subscriptions end) and the idle HTTP connections. */
@@ -146,6 +153,7 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
   return {
     trpc,
     subscribeToRun: (runId, subscribeOptions) => subscribeToRun(trpc, runId, subscribeOptions),
+    readEventPages: (runId, readOptions) => readEventPages(trpc, runId, readOptions),
     waitForRun: (runId, waitOptions) => waitForRun(trpc, runId, waitOptions),
     close: () => {
       http?.close();

@@ -19,6 +19,7 @@ import { ensureSession, type Pages } from "./next-pages";
 import { withPageOpenings } from "./page-openings";
 import { sendMetrics, sendReadiness } from "./operations";
 import { hostAllowed, isPlainHost, originAllowed, webSocketOrigins } from "./origin";
+import { spliceRawJson } from "../trpc/raw-json";
 import { isTrpcPath, normalisedPathname, sendJson, sendTrpcError } from "./responses";
 import { setSecurityHeaders, usePagePolicy } from "./security-headers";
 
@@ -30,7 +31,7 @@ import { setSecurityHeaders, usePagePolicy } from "./security-headers";
 export function createRequestHandler(services: InstanceServices, pages: Pages | null): http.RequestListener {
   const trpcHttp = createHTTPHandler({
     router: appRouter,
-    createContext: async ({ req }): Promise<Context> => {
+    createContext: async ({ req, res }): Promise<Context> => {
       // The request's deadline starts now: the caller lookup and the calls share it.
       const answerBy = Date.now() + services.requestDeadlineMs;
       return {
@@ -39,6 +40,7 @@ export function createRequestHandler(services: InstanceServices, pages: Pages | 
         caller: await identifyRequest(services, req, { answerBy }),
         clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
         answerBy,
+        rawJson: spliceRawJson(res),
       };
     },
     basePath: `${TRPC_PATH}/`,

@@ -52,6 +52,7 @@ async function readOpening(
     services,
     connection: null,
     caller: await identifyRequest(services, req, { answerBy }),
+    rawJson: null,
     clientAddress: clientAddress(req, services.addressLimits.settings.trustProxy),
     answerBy,
   });

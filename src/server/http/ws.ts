@@ -68,6 +68,7 @@ export function createWebSocketEndpoint(
         clientAddress: address,
         caller,
         answerBy: null,
+        rawJson: null,
       };
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },

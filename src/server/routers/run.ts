@@ -159,7 +159,8 @@ export const runRouter = createTRPCRouter({
         }),
     )
     .query(async ({ ctx, input }) => {
-      return eventsPage(ctx.services.database.db, await ctx.readableRun(input.runId), input);
+      const asJson = ctx.rawJson ? (json: string) => ctx.rawJson!.hold<RunEvent[]>(json) : undefined;
+      return eventsPage(ctx.services.database.db, await ctx.readableRun(input.runId), input, asJson);
     }),
 
   events: runReaderProcedure

@@ -1,5 +1,6 @@
 import type { Db } from "../../db/client";
 import { readEventsAfter, readEventsBefore, scanEvents, type EventFilter } from "../events/read";
+import { readEventsPageJson } from "../events/read-json";
 import type { RunEvent } from "../events/types";
 import type { Run } from "./types";
 
@@ -19,14 +20,24 @@ export interface EventsPage {
   scannedTo?: number;
 }
 
+/** Stands in for a page's events given as their JSON array's text (the HTTP answer sends that text). */
+export type EventsAsJson = (json: string) => RunEvent[];
+
 /**
  * One page of a run's stored events, ascending: the page after `afterSeq` (`hasMore`: there are
  * later ones), the page before `beforeSeq`, or with neither the run's last `limit` events (both:
- * there are earlier ones). One more row than asked is read to tell.
+ * there are earlier ones). With `asJson` (an HTTP answer) the page is read as its JSON text and
+ * `events` is what `asJson` makes of it; otherwise one more row than asked is read to tell.
  */
-export async function eventsPage(db: Db, run: Run, page: PageRequest): Promise<EventsPage> {
+export async function eventsPage(db: Db, run: Run, page: PageRequest, asJson?: EventsAsJson): Promise<EventsPage> {
   const { limit } = page;
   if (page.types?.length || page.text) return filteredPage(db, run, page);
+  if (asJson) {
+    const from =
+      page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : { beforeSeq: page.beforeSeq ?? run.lastSeq + 1 };
+    const json = await readEventsPageJson(db, run.id, from, limit);
+    return { events: asJson(json.json), hasMore: json.hasMore };
+  }
   if (page.afterSeq !== undefined) {
     const events = await readEventsAfter(db, run.id, page.afterSeq, limit + 1);
     return { events: events.slice(0, limit), hasMore: events.length > limit };

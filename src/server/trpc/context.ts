@@ -13,6 +13,7 @@ import type { RunExecutor } from "../executor/executor";
 import type { Logger } from "../log";
 import type { RunLimits } from "../runs/limits";
 import type { PlanRegistry } from "../../plans/registry";
+import type { RawJsonSplicer } from "./raw-json";
 
 export interface ConnectionLimits {
   /** Open subscriptions one WebSocket may hold; more are TOO_MANY_REQUESTS. */
@@ -81,4 +82,9 @@ export interface Context {
    * its batch answer by then. Null over a WebSocket, where each call gets the whole deadline.
    */
   answerBy: number | null;
+  /**
+   * An HTTP answer's splicer: a procedure may return text that is already JSON in its result (see
+   * trpc/raw-json.ts). Null over a WebSocket and for calls made inside the server.
+   */
+  rawJson: RawJsonSplicer | null;
 }
