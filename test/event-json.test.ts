@@ -27,19 +27,22 @@ describe.each<TestDatabaseKind>(["postgres", "pglite"])("events as JSON text (%s
     runId = (await startQueuedRun(log, { ownerId: "json-owner", appPath: "/", stepDelayMs: 0 })).id;
     lastSeq = await insertOddEvents(handle.db, runId, { padding: 1_200, finish: true });
   });
+  /** [afterSeq, limit] of pages across the run: whole pages, the odd events, its end and past it. */
+  const pagesAfter = () =>
+    [
+      [0, 1_000],
+      [1_000, 1_000],
+      [1_195, 50],
+      [lastSeq - 1, 10],
+      [lastSeq, 10],
+    ] as const;
   afterAll(async () => {
     await handle?.close();
     await database?.drop();
   });
 
   it("are what JSON.stringify writes for the events the RunEvent read returns, page by page", async () => {
-    for (const [afterSeq, limit] of [
-      [0, 1_000],
-      [1_000, 1_000],
-      [1_195, 50],
-      [lastSeq - 1, 10],
-      [lastSeq, 10],
-    ] as const) {
+    for (const [afterSeq, limit] of pagesAfter()) {
       const events = await readEventsAfter(handle.db, runId, afterSeq, limit);
       const json = await readEventJsonAfter(handle.db, runId, afterSeq, limit);
       expect(json.map((e) => e.json)).toEqual(events.map((event) => JSON.stringify(event)));
@@ -62,13 +65,7 @@ describe.each<TestDatabaseKind>(["postgres", "pglite"])("events as JSON text (%s
   });
 
   it("make pages whose JSON parses to the RunEvents read row by row, with the same hasMore, both ways", async () => {
-    for (const [afterSeq, limit] of [
-      [0, 1_000],
-      [1_000, 1_000],
-      [1_195, 50],
-      [lastSeq - 1, 10],
-      [lastSeq, 10],
-    ] as const) {
+    for (const [afterSeq, limit] of pagesAfter()) {
       const rows = await readEventsAfter(handle.db, runId, afterSeq, limit + 1);
       const page = await readEventsPageJson(handle.db, runId, { afterSeq }, limit);
       expect(JSON.parse(page.json)).toEqual(rows.slice(0, limit));
