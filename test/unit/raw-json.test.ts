@@ -47,14 +47,22 @@ describe("spliceRawJson", () => {
   }
 
   it("sends an answer that holds text whole, with the text in place, however it was written", async () => {
+    const called: string[] = [];
+    let ended = () => {};
+    const endCalled = new Promise<void>((resolve) => (ended = resolve));
     const text = await answered((res) => {
       const splicer = spliceRawJson(res);
       const body = JSON.stringify({ events: splicer.hold('[{"seq":1}]'), hasMore: false });
       res.write(body.slice(0, 5));
-      res.write(Buffer.from(body.slice(5, 20)));
-      res.end(body.slice(20));
+      res.write(new TextEncoder().encode(body.slice(5, 20)), () => called.push("write"));
+      res.end(body.slice(20), () => {
+        called.push("end");
+        ended();
+      });
     });
     expect(JSON.parse(text)).toEqual({ events: [{ seq: 1 }], hasMore: false });
+    await endCalled;
+    expect(called).toEqual(["write", "end"]);
   });
 
   it("passes an answer that holds nothing through as it is written", async () => {

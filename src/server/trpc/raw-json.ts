@@ -13,11 +13,13 @@ interface RawJsonStandIn {
 /** One HTTP answer's held texts. */
 export class RawJsonSplicer {
   // Random per answer: no text a caller stored can spell another answer's marker, or this one's.
-  private readonly prefix = `raw-json:${randomBytes(12).toString("hex")}:`;
+  // Made when first needed: most answers hold nothing.
+  private prefix = "";
   private readonly held: string[] = [];
 
   /** A value that stands for `json` in the result: it is written into the answer as that text. */
   hold<T>(json: string): T {
+    this.prefix ||= `raw-json:${randomBytes(12).toString("hex")}:`;
     const marker = `${this.prefix}${this.held.length}`;
     this.held.push(json);
     const standIn: RawJsonStandIn = { toJSON: () => marker };
@@ -26,6 +28,7 @@ export class RawJsonSplicer {
 
   /** The body with each held text in place of its marker (a JSON string: in quotes). */
   splice(body: Buffer): Buffer {
+    if (!this.holding) return body;
     const parts: Buffer[] = [];
     let from = 0;
     for (;;) {
@@ -46,27 +49,35 @@ export class RawJsonSplicer {
   }
 }
 
-type Chunk = string | Uint8Array;
+type Callback = (error?: Error | null) => void;
 
 /**
  * A splicer for the answer `res` sends: while it holds nothing the answer goes out untouched; once
- * it holds text, the body is kept until the answer ends and sent spliced.
+ * it holds text, the body is kept until the answer ends and sent spliced (in one write, so Node
+ * gives it a Content-Length).
  */
 export function spliceRawJson(res: http.ServerResponse): RawJsonSplicer {
   const splicer = new RawJsonSplicer();
-  const write = res.write.bind(res) as (chunk: Chunk) => boolean;
-  const end = res.end.bind(res) as (chunk?: Chunk) => http.ServerResponse;
+  const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => http.ServerResponse;
   const kept: Buffer[] = [];
-  const keep = (chunk: Chunk) => kept.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
-  res.write = ((chunk: Chunk, ...rest: unknown[]) => {
-    if (!splicer.holding) return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-    keep(chunk);
+  const keep = (chunk: unknown) => {
+    if (typeof chunk === "string") kept.push(Buffer.from(chunk, "utf8"));
+    else if (chunk instanceof Uint8Array) kept.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  };
+  const callbackIn = (args: unknown[]) => args.find((arg): arg is Callback => typeof arg === "function");
+  res.write = ((...args: unknown[]) => {
+    if (!splicer.holding) return write(...args);
+    keep(args[0]);
+    const callback = callbackIn(args);
+    if (callback) process.nextTick(callback);
     return true;
   }) as typeof res.write;
-  res.end = ((chunk?: Chunk | (() => void), ...rest: unknown[]) => {
-    if (!splicer.holding) return (end as (...args: unknown[]) => http.ServerResponse)(chunk, ...rest);
-    if (chunk !== undefined && typeof chunk !== "function") keep(chunk);
-    return end(splicer.splice(Buffer.concat(kept)));
+  res.end = ((...args: unknown[]) => {
+    if (!splicer.holding) return end(...args);
+    keep(args[0]);
+    const callback = callbackIn(args);
+    return callback ? end(splicer.splice(Buffer.concat(kept)), callback) : end(splicer.splice(Buffer.concat(kept)));
   }) as typeof res.end;
   return splicer;
 }
