@@ -55,7 +55,8 @@ describe.runIf(adminUrl)("plans of prepared statements made on an empty database
     try {
       const [explained] = await queryRows<{ "QUERY PLAN": [{ Plan: PlanNode }] }>(
         database.db,
-        sql.raw(`explain (format json) execute ${statement!.name}(${nulls})`),
+        // Quoted: postgres.js names statements with a random base-36 prefix, which may start with a digit.
+        sql.raw(`explain (format json) execute "${statement!.name.replaceAll('"', '""')}"(${nulls})`),
       );
       return nodesOf(explained!["QUERY PLAN"][0].Plan);
     } finally {
