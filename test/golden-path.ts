@@ -43,6 +43,15 @@ export function describeGoldenPath(kind?: TestDatabaseKind) {
       expect(run).toMatchObject({ id: started.id, status: "succeeded", lastSeq: 13 });
       expect(run.startedAt).not.toBeNull();
       expect(run.finishedAt).not.toBeNull();
+      // Over HTTP a page is the JSON text the database makes, as the stream's events once parsed.
+      expect(await trpc.run.eventsPage.query({ runId: started.id, afterSeq: 0, limit: 1_000 })).toEqual({
+        events,
+        hasMore: false,
+      });
+      expect(await trpc.run.eventsPage.query({ runId: started.id, limit: 5 })).toEqual({
+        events: events.slice(-5),
+        hasMore: true,
+      });
 
       const db = api.server.services.database.db;
       await awaitOutboxFlush(db, started.id);
