@@ -33,16 +33,6 @@ export async function readEventsAfter(db: Db, runId: string, afterSeq: number, l
   return rows.map(toEvent);
 }
 
-/** The last `limit` events with seq < beforeSeq, in seq order. */
-export async function readEventsBefore(db: Db, runId: string, beforeSeq: number, limit: number): Promise<RunEvent[]> {
-  const rows = await queryRows<RunEventColumns>(
-    db,
-    sql`select run_id, seq, ts, type, source, name, fn, status, reason, data, attempt from run_events
-        where run_id = ${runId} and seq < ${beforeSeq} order by seq desc limit ${limit}`,
-  );
-  return rows.reverse().map(toEvent);
-}
-
 /** Which events a filtered read keeps: any of these types, and this text (case-insensitive) in the event. */
 export interface EventFilter {
   types?: readonly string[] | undefined;

@@ -159,8 +159,7 @@ export const runRouter = createTRPCRouter({
         }),
     )
     .query(async ({ ctx, input }) => {
-      const asJson = ctx.rawJson ? (json: string) => ctx.rawJson!.hold<RunEvent[]>(json) : undefined;
-      return eventsPage(ctx.services.database.db, await ctx.readableRun(input.runId), input, asJson);
+      return eventsPage(ctx.services.database.db, await ctx.readableRun(input.runId), input, ctx.rawJson);
     }),
 
   events: runReaderProcedure

@@ -1,5 +1,5 @@
 import type { Db } from "../../db/client";
-import { readEventsAfter, readEventsBefore, scanEvents, type EventFilter } from "../events/read";
+import { scanEvents, type EventFilter } from "../events/read";
 import { readEventsPageJson } from "../events/read-json";
 import type { RunEvent } from "../events/types";
 import type { Run } from "./types";
@@ -20,30 +20,29 @@ export interface EventsPage {
   scannedTo?: number;
 }
 
-/** Stands in for a page's events given as their JSON array's text (the HTTP answer sends that text). */
-export type EventsAsJson = (json: string) => RunEvent[];
+/** Puts JSON text into an HTTP answer as it is (trpc/raw-json.ts's splicer). */
+export interface JsonPassThrough {
+  hold<T>(json: string): T;
+}
 
 /**
  * One page of a run's stored events, ascending: the page after `afterSeq` (`hasMore`: there are
  * later ones), the page before `beforeSeq`, or with neither the run's last `limit` events (both:
- * there are earlier ones). With `asJson` (an HTTP answer) the page is read as its JSON text and
- * `events` is what `asJson` makes of it; otherwise one more row than asked is read to tell.
+ * there are earlier ones). Postgres makes the page's JSON text: over HTTP (`passThrough`) it goes
+ * into the answer as it is; elsewhere (a WebSocket call, the server's own) it is parsed.
  */
-export async function eventsPage(db: Db, run: Run, page: PageRequest, asJson?: EventsAsJson): Promise<EventsPage> {
-  const { limit } = page;
+export async function eventsPage(
+  db: Db,
+  run: Run,
+  page: PageRequest,
+  passThrough: JsonPassThrough | null = null,
+): Promise<EventsPage> {
   if (page.types?.length || page.text) return filteredPage(db, run, page);
-  if (asJson) {
-    const from =
-      page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : { beforeSeq: page.beforeSeq ?? run.lastSeq + 1 };
-    const json = await readEventsPageJson(db, run.id, from, limit);
-    return { events: asJson(json.json), hasMore: json.hasMore };
-  }
-  if (page.afterSeq !== undefined) {
-    const events = await readEventsAfter(db, run.id, page.afterSeq, limit + 1);
-    return { events: events.slice(0, limit), hasMore: events.length > limit };
-  }
-  const events = await readEventsBefore(db, run.id, page.beforeSeq ?? run.lastSeq + 1, limit + 1);
-  return { events: events.slice(-limit), hasMore: events.length > limit };
+  const from =
+    page.afterSeq !== undefined ? { afterSeq: page.afterSeq } : { beforeSeq: page.beforeSeq ?? run.lastSeq + 1 };
+  const { json, hasMore } = await readEventsPageJson(db, run.id, from, page.limit);
+  const events = passThrough ? passThrough.hold<RunEvent[]>(json) : (JSON.parse(json) as RunEvent[]);
+  return { events, hasMore };
 }
 
 /**
