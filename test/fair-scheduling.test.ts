@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { EventLog } from "../src/server/events/event-log";
 import { claimQueuedRuns } from "../src/server/executor/leases";
@@ -44,7 +45,20 @@ describe("fair scheduling across owners", () => {
         outbox: { wake() {} },
         metrics: { eventAppended() {}, runFinished() {}, runResumed() {} },
       });
-      const start = (ownerId: string) => startQueuedRun(log, { ownerId, appPath: "/", stepDelayMs: 0 });
+      // created_at has millisecond precision: runs started within one millisecond tie, and a tie goes by
+      // id (random). Each run here gets a millisecond of its own, in the order started, as runs started
+      // apart would have.
+      let started = 0;
+      const inStartOrder = async <T extends { id: string }>(run: T): Promise<T> => {
+        started += 1;
+        await handle.db.execute(
+          sql`update runs set created_at = '2026-01-01T00:00:00Z'::timestamptz + ${started} * interval '1 millisecond'
+              where id = ${run.id}`,
+        );
+        return run;
+      };
+      const start = async (ownerId: string) =>
+        inStartOrder(await startQueuedRun(log, { ownerId, appPath: "/", stepDelayMs: 0 }));
       const a = [await start("a"), await start("a"), await start("a")];
       const b = await start("b");
       const c = await start("c");
@@ -58,7 +72,9 @@ describe("fair scheduling across owners", () => {
 
       // Anonymous owners are free to mint: their runs share the slots of the address that created them.
       const fromOneAddress = async (ownerId: string) =>
-        startQueuedRun(log, { ownerId, createdByAddress: "10.0.0.9", appPath: "/", stepDelayMs: 0 });
+        inStartOrder(
+          await startQueuedRun(log, { ownerId, createdByAddress: "10.0.0.9", appPath: "/", stepDelayMs: 0 }),
+        );
       await claimQueuedRuns(handle.db, lease, 10, { slotsPerOwner: 1, held: new Map() }); // the rest of a's
       const minted = [await fromOneAddress("anon:1"), await fromOneAddress("anon:2"), await fromOneAddress("anon:3")];
       const quiet = await start("quiet");
