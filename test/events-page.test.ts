@@ -219,6 +219,27 @@ describe("readEventPages", () => {
     },
   );
 
+  it.runIf(Boolean(process.env.TEST_DATABASE_URL))(
+    "reads more than ten pages without Node warning of a signal's listeners piling up",
+    async () => {
+      const sql = postgres(database.url!, { max: 1, onnotice: () => {} });
+      const warnings: Error[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning);
+      process.on("warning", onWarning);
+      try {
+        const runId = await insertLongRun(sql, TEST_OWNER, 12_000);
+        const pages = await collect(api.client().readEventPages(runId, { signal: new AbortController().signal }));
+        expect(pages).toHaveLength(12);
+        // Warnings are emitted on the next tick.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        expect(warnings.map((warning) => warning.name)).not.toContain("MaxListenersExceededWarning");
+      } finally {
+        process.off("warning", onWarning);
+        await sql.end();
+      }
+    },
+  );
+
   it("rejects with the server's refusal for an unknown run, and with the reason of an aborted signal", async () => {
     const client = api.client();
     await expect(collect(client.readEventPages("00000000-0000-4000-8000-000000000000"))).rejects.toMatchObject({

@@ -28,16 +28,19 @@ export async function* readEventPages(
   options: ReadPagesOptions = {},
 ): AsyncGenerator<RunEvent[], void, undefined> {
   options.signal?.throwIfAborted();
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(options.signal?.reason);
+  // Each call has a signal of its own: tRPC keeps a listener on a call's signal for good, so one
+  // signal shared by every page would gather a listener per page.
+  const asked: { afterSeq: number; page: Promise<EventsPage>; call: AbortController }[] = [];
+  const abortAsked = (reason?: unknown) => asked.forEach(({ call }) => call.abort(reason));
+  const onAbort = () => abortAsked(options.signal?.reason);
   options.signal?.addEventListener("abort", onAbort, { once: true });
   let nextAfter = options.afterSeq ?? 0;
-  const asked: { afterSeq: number; page: Promise<EventsPage> }[] = [];
   const ask = () => {
-    const page = trpc.run.eventsPage.query({ runId, afterSeq: nextAfter, limit: PAGE_EVENTS }, { signal: stop.signal });
+    const call = new AbortController();
+    const page = trpc.run.eventsPage.query({ runId, afterSeq: nextAfter, limit: PAGE_EVENTS }, { signal: call.signal });
     // Awaited in turn below; a page asked for ahead and no longer wanted must not be an unhandled rejection.
     page.catch(() => {});
-    asked.push({ afterSeq: nextAfter, page });
+    asked.push({ afterSeq: nextAfter, page, call });
     nextAfter += PAGE_EVENTS;
   };
   try {
@@ -53,12 +56,13 @@ export async function* readEventPages(
       // pages asked ahead start at the wrong seq: ask again from this page's end.
       const last = events.at(-1)?.seq ?? afterSeq;
       if (last !== afterSeq + PAGE_EVENTS) {
+        abortAsked();
         asked.length = 0;
         nextAfter = last;
       }
     }
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
-    if (asked.length > 0) stop.abort();
+    abortAsked();
   }
 }
