@@ -1,7 +1,8 @@
 // The subscribers of idle-subscribers-heap.ts and fanout-cost.ts: SUBSCRIBERS tRPC clients on
 // RUN_ID. Prints "attached" once each has its first event (with CONNECT_ONLY=1: once each has its
-// WebSocket open, to tell the socket's cost from the subscription's), then "delivered <seq> <ms>"
-// when the last subscriber receives event <seq>, and closes the clients when stdin ends.
+// WebSocket open, to tell the socket's cost from the subscription's), then "delivered <seq> <ms>
+// <cpu µs>" when the last subscriber receives event <seq> (with this process's CPU so far), and
+// closes the clients when stdin ends.
 import WebSocket from "ws";
 import { createRunsClient } from "@live-runs/client";
 
@@ -38,7 +39,10 @@ await Promise.all(
                 onData: ({ data }) => {
                   const arrived = (arrivals.get(data.seq) ?? 0) + 1;
                   arrivals.set(data.seq, arrived);
-                  if (arrived === count) process.stdout.write(`delivered ${data.seq} ${Date.now()}\n`);
+                  if (arrived === count) {
+                    const { user, system } = process.cpuUsage();
+                    process.stdout.write(`delivered ${data.seq} ${Date.now()} ${user + system}\n`);
+                  }
                   resolve();
                 },
                 onError: reject,
