@@ -17,7 +17,7 @@ async function* tap(stream: AsyncIterable<RunEvent>, onEvent: (event: RunEvent) 
 }
 
 describe("subscribeToRun and waitForRun", () => {
-  it("yields every event once, in order, across a dropped socket, and ends after RunFinished", async () => {
+  it("yields every event once, in order, across a dropped socket, and ends after RunFinished (beside a typed subscription on the same socket)", async () => {
     const sockets: WebSocket[] = [];
     class RecordingWebSocket extends WebSocket {
       constructor(address: string | URL, protocols?: string | string[]) {
@@ -27,6 +27,14 @@ describe("subscribeToRun and waitForRun", () => {
     }
     const client = api().client({ WebSocket: RecordingWebSocket, retryDelayMs: () => 50 });
     const run = await client.trpc.run.start.mutate({ stepDelayMs: 100 });
+    // subscribeToRun reads the WebSocket client directly; the typed client's own subscriptions share it.
+    const typed: number[] = [];
+    const typedDone = new Promise<void>((resolve, reject) => {
+      client.trpc.run.events.subscribe(
+        { runId: run.id },
+        { onData: ({ data }) => typed.push(data.seq), onComplete: resolve, onError: reject },
+      );
+    });
     const events = await awaitStreamCompletion(
       tap(client.subscribeToRun(run.id), (event) => {
         if (event.seq === 4) sockets[0]!.terminate();
@@ -35,6 +43,8 @@ describe("subscribeToRun and waitForRun", () => {
     expect(sockets.length).toBeGreaterThanOrEqual(2);
     expect(seqs(events)).toEqual(range(1, 13));
     expect(events.at(-1)).toMatchObject({ type: "RunFinished", status: "succeeded" });
+    await typedDone;
+    expect(typed).toEqual(range(1, 13));
   });
 
   it("with fromSeq yields only the later events", async () => {

@@ -3,10 +3,10 @@
 // Appends `events` events one at a time, each once the previous one reached every subscriber, and
 // prints this process's CPU per delivery, the subscribers' process's, and the time from each append
 // to its last delivery.
-// CPU moves much less with the machine's load than latency does. With `bare`, the subscribers are
-// plain sockets speaking tRPC's protocol by hand (bare-subscribers-child.ts): what the typed client
-// adds to a subscriber's cost.
-//   npx tsx bench/tools/fanout-cost.ts [subscribers=1000] [events=20] [typed|bare]
+// CPU moves much less with the machine's load than latency does. The subscribers follow the run
+// through the typed client's proxy (`typed`), its subscribeToRun (`stream`), or are plain sockets
+// speaking tRPC's protocol by hand (`bare`, bare-subscribers-child.ts): what the client adds.
+//   npx tsx bench/tools/fanout-cost.ts [subscribers=1000] [events=20] [typed|stream|bare]
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { createRunsClient } from "@live-runs/client";
@@ -15,7 +15,8 @@ import { startInProcessServer } from "../lib/in-process-server";
 
 const subscribers = Number(process.argv[2] ?? 1000);
 const events = Number(process.argv[3] ?? 20);
-const childScript = process.argv[4] === "bare" ? "bare-subscribers-child.ts" : "idle-subscribers-child.ts";
+const mode = process.argv[4] ?? "typed";
+const childScript = mode === "bare" ? "bare-subscribers-child.ts" : "idle-subscribers-child.ts";
 
 const { api, bench } = await startInProcessServer("fanoutcost");
 try {
@@ -25,7 +26,14 @@ try {
   await client.close();
   const child = spawn(process.execPath, ["--import", "tsx", `bench/tools/${childScript}`], {
     stdio: ["pipe", "pipe", "inherit"],
-    env: { ...process.env, URL: api.server.url, TOKEN: token, RUN_ID: run.id, SUBSCRIBERS: String(subscribers) },
+    env: {
+      ...process.env,
+      URL: api.server.url,
+      TOKEN: token,
+      RUN_ID: run.id,
+      SUBSCRIBERS: String(subscribers),
+      FOLLOW: mode === "stream" ? "stream" : "typed",
+    },
   });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const nextLine = async () => {

@@ -1,10 +1,11 @@
 // The subscribers of idle-subscribers-heap.ts and fanout-cost.ts: SUBSCRIBERS tRPC clients on
-// RUN_ID. Prints "attached" once each has its first event (with CONNECT_ONLY=1: once each has its
+// RUN_ID, each subscribed through the typed client's proxy (trpc.run.events.subscribe), or with
+// FOLLOW=stream through its subscribeToRun. Prints "attached" once each has its first event (with CONNECT_ONLY=1: once each has its
 // WebSocket open, to tell the socket's cost from the subscription's), then "delivered <seq> <ms>
 // <cpu µs>" when the last subscriber receives event <seq> (with this process's CPU so far), and
 // closes the clients when stdin ends.
 import WebSocket from "ws";
-import { createRunsClient } from "@live-runs/client";
+import { createRunsClient, type RunsClient } from "@live-runs/client";
 
 const count = Number(process.env.SUBSCRIBERS);
 // Sockets open a hundred at a time, as the fan-out bench's clients do: a storm of thousands of
@@ -27,30 +28,43 @@ for (let i = 0; i < count; i += BATCH) {
   await open;
 }
 const arrivals = new Map<number, number>();
-await Promise.all(
-  process.env.CONNECT_ONLY === "1"
-    ? []
-    : clients.map(
-        ({ trpc }) =>
-          new Promise<void>((resolve, reject) => {
-            trpc.run.events.subscribe(
-              { runId: process.env.RUN_ID! },
-              {
-                onData: ({ data }) => {
-                  const arrived = (arrivals.get(data.seq) ?? 0) + 1;
-                  arrivals.set(data.seq, arrived);
-                  if (arrived === count) {
-                    const { user, system } = process.cpuUsage();
-                    process.stdout.write(`delivered ${data.seq} ${Date.now()} ${user + system}\n`);
-                  }
-                  resolve();
-                },
-                onError: reject,
-              },
-            );
-          }),
-      ),
-);
+function arrived(seq: number): void {
+  const arrivedAt = (arrivals.get(seq) ?? 0) + 1;
+  arrivals.set(seq, arrivedAt);
+  if (arrivedAt === count) {
+    const { user, system } = process.cpuUsage();
+    process.stdout.write(`delivered ${seq} ${Date.now()} ${user + system}\n`);
+  }
+}
+
+/** Follows the run through the typed client's proxy; resolves at the first event. */
+const followTyped = ({ trpc }: RunsClient) =>
+  new Promise<void>((resolve, reject) => {
+    trpc.run.events.subscribe(
+      { runId: process.env.RUN_ID! },
+      {
+        onData: ({ data }) => {
+          arrived(data.seq);
+          resolve();
+        },
+        onError: reject,
+      },
+    );
+  });
+
+/** Follows the run with the client's subscribeToRun (FOLLOW=stream); resolves at the first event. */
+const followStream = (client: RunsClient) =>
+  new Promise<void>((resolve, reject) => {
+    void (async () => {
+      for await (const event of client.subscribeToRun(process.env.RUN_ID!)) {
+        arrived(event.seq);
+        resolve();
+      }
+    })().catch(reject);
+  });
+
+const follow = process.env.FOLLOW === "stream" ? followStream : followTyped;
+await Promise.all(process.env.CONNECT_ONLY === "1" ? [] : clients.map(follow));
 process.stdout.write("attached\n");
 process.stdin.resume();
 await new Promise((resolve) => process.stdin.once("end", resolve));

@@ -12,43 +12,57 @@ export interface GiveUpSettings {
 }
 
 /**
- * Subscriptions fail, rather than wait forever, when the server cannot be reached: the WebSocket
- * client reconnects without end, so this link watches its state and ends a subscription with an
- * error once it has been without a connection for too long.
+ * Watches the WebSocket client's connection for one subscription: the client reconnects without
+ * end, so `giveUp` is called (once) with the error to end the subscription with once it has been
+ * without a connection for too long. Returns the watch's stop.
  */
+export function watchConnection(
+  wsClient: TRPCWebSocketClient,
+  settings: GiveUpSettings,
+  giveUp: (error: TRPCClientError<AppRouter>) => void,
+): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let connectedOnce = false;
+  const fail = (message: string) => {
+    stop();
+    const failure = settings.failure?.();
+    giveUp(TRPCClientError.from(new Error(failure ? `${message}: ${failure.message}` : message, { cause: failure })));
+  };
+  const states = wsClient.connectionState.subscribe({
+    next: (state) => {
+      if (state.state === "pending") {
+        connectedOnce = true;
+        clearTimeout(timer);
+        timer = undefined;
+      } else if (state.state === "connecting" && timer === undefined) {
+        const [waitMs, message] = connectedOnce
+          ? [settings.reconnectForMs, `the connection was lost and not back within ${settings.reconnectForMs} ms`]
+          : [settings.connectTimeoutMs, `could not connect within ${settings.connectTimeoutMs} ms`];
+        timer = setTimeout(() => fail(message), waitMs);
+      }
+    },
+  });
+  function stop() {
+    clearTimeout(timer);
+    states.unsubscribe();
+  }
+  return stop;
+}
+
+/** Subscriptions of the typed client fail, rather than wait forever, when the server cannot be reached. */
 export function giveUpLink(wsClient: TRPCWebSocketClient, settings: GiveUpSettings): TRPCLink<AppRouter> {
   return () =>
     ({ op, next }) =>
       observable((observer) => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        let connectedOnce = false;
-        const giveUp = (message: string) => {
-          const failure = settings.failure?.();
-          const error = new Error(failure ? `${message}: ${failure.message}` : message, { cause: failure });
+        const stopWatching = watchConnection(wsClient, settings, (error) => {
           // Error first: stopping the inner subscription completes it, which would read as the end.
-          observer.error(TRPCClientError.from(error));
-          stop();
-        };
-        const states = wsClient.connectionState.subscribe({
-          next: (state) => {
-            if (state.state === "pending") {
-              connectedOnce = true;
-              clearTimeout(timer);
-              timer = undefined;
-            } else if (state.state === "connecting" && timer === undefined) {
-              const [waitMs, message] = connectedOnce
-                ? [settings.reconnectForMs, `the connection was lost and not back within ${settings.reconnectForMs} ms`]
-                : [settings.connectTimeoutMs, `could not connect within ${settings.connectTimeoutMs} ms`];
-              timer = setTimeout(() => giveUp(message), waitMs);
-            }
-          },
+          observer.error(error);
+          subscription.unsubscribe();
         });
         const subscription = next(op).subscribe(observer);
-        function stop() {
-          clearTimeout(timer);
-          states.unsubscribe();
+        return () => {
+          stopWatching();
           subscription.unsubscribe();
-        }
-        return stop;
+        };
       });
 }

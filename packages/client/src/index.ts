@@ -3,6 +3,7 @@ import { HTTP_BATCH_MAX_ITEMS, TRPC_PATH } from "./api.js";
 import type { AppRouter, Run, RunEvent } from "./contract.js";
 import { readEventPages, type ReadPagesOptions } from "./event-pages.js";
 import { giveUpLink } from "./give-up.js";
+import { runEventsOverSocket } from "./run-events-socket.js";
 import { nodeHttpFetch } from "./node-http-fetch.js";
 import { subscribeToRun, waitForRun, type SubscribeOptions } from "./run-stream.js";
 import { requestKeyLink, retryWhenUnavailable } from "./start-retries.js";
@@ -150,11 +151,13 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
       }),
     ],
   });
+  // subscribeToRun's subscriptions skip the link chain (see run-events-socket.ts).
+  const runEvents = runEventsOverSocket(wsClient, giveUp);
   return {
     trpc,
-    subscribeToRun: (runId, subscribeOptions) => subscribeToRun(trpc, runId, subscribeOptions),
+    subscribeToRun: (runId, subscribeOptions) => subscribeToRun(runEvents, runId, subscribeOptions),
     readEventPages: (runId, readOptions) => readEventPages(trpc, runId, readOptions),
-    waitForRun: (runId, waitOptions) => waitForRun(trpc, runId, waitOptions),
+    waitForRun: (runId, waitOptions) => waitForRun(trpc, runEvents, runId, waitOptions),
     close: () => {
       http?.close();
       return wsClient.close();

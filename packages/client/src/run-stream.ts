@@ -1,5 +1,6 @@
 import type { TRPCClient } from "@trpc/client";
 import type { AppRouter, Run, RunEvent, TerminalStatus } from "./contract.js";
+import type { RunEventsSource } from "./run-events-socket.js";
 
 export interface SubscribeOptions {
   /** The last seq the caller already has: events after it are yielded (default 0: all of them). */
@@ -16,7 +17,7 @@ export interface SubscribeOptions {
  * Leaving the loop early unsubscribes.
  */
 export async function* subscribeToRun(
-  trpc: TRPCClient<AppRouter>,
+  source: RunEventsSource,
   runId: string,
   options: SubscribeOptions = {},
 ): AsyncGenerator<RunEvent, void, undefined> {
@@ -30,9 +31,9 @@ export async function* subscribeToRun(
     wake?.();
     wake = undefined;
   };
-  const subscription = trpc.run.events.subscribe(fromSeq === undefined ? { runId } : { runId, fromSeq }, {
-    onData: ({ data }) => {
-      received.push(data);
+  const unsubscribe = source(fromSeq === undefined ? { runId } : { runId, fromSeq }, {
+    onEvent: (event) => {
+      received.push(event);
       notify();
     },
     onError: (error) => {
@@ -65,7 +66,7 @@ export async function* subscribeToRun(
     }
   } finally {
     signal?.removeEventListener("abort", onAbort);
-    subscription.unsubscribe();
+    unsubscribe();
   }
 }
 
@@ -74,13 +75,14 @@ const TERMINAL: readonly string[] = ["succeeded", "failed", "cancelled"] satisfi
 /** Resolves with the run once it finished (succeeded, failed or cancelled), waiting for its RunFinished. */
 export async function waitForRun(
   trpc: TRPCClient<AppRouter>,
+  source: RunEventsSource,
   runId: string,
   options: { signal?: AbortSignal | undefined } = {},
 ): Promise<Run> {
   const { signal } = options;
   const run = await trpc.run.get.query({ runId }, signal ? { signal } : {});
   if (TERMINAL.includes(run.status)) return run;
-  for await (const event of subscribeToRun(trpc, runId, { fromSeq: run.lastSeq, signal })) {
+  for await (const event of subscribeToRun(source, runId, { fromSeq: run.lastSeq, signal })) {
     if (event.type === "RunFinished") break;
   }
   // RunFinished and the run's final state are written together: this read sees it finished.
