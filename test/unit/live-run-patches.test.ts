@@ -41,6 +41,21 @@ describe("applyActivityEvent", () => {
     expect(applyActivityEvent({}, step!)[RUN_ID]).toMatchObject({ status: "running", startedAt: null, lastSeq: 2 });
   });
 
+  it("takes the start from a RunStarted that comes after the run's first step (published by the poller)", () => {
+    const [runStarted, step] = events(
+      { type: "RunStarted", ts: 1_700_000_000_000 },
+      { type: "NodeStarted", name: "Warmup" },
+    );
+    const patched = applyAll([step!, runStarted!]);
+    expect(patched[RUN_ID]).toEqual({
+      lastSeq: 2,
+      status: "running",
+      startedAt: iso(1_700_000_000_000),
+      finishedAt: null,
+    });
+    expect(applyActivityEvent(patched, runStarted!)).toBe(patched);
+  });
+
   it("ignores an event at or before the last seq seen (replays, out of order), returning the same patches", () => {
     const all = events(
       { type: "RunStarted" },

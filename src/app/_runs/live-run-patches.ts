@@ -12,8 +12,13 @@ export type LiveRunPatches = Readonly<Record<string, LiveRunPatch>>;
 
 export function applyActivityEvent(patches: LiveRunPatches, event: RunEvent): LiveRunPatches {
   const previous = patches[event.runId];
-  if (previous && event.seq <= previous.lastSeq) return patches;
   const at = new Date(event.ts).toISOString();
+  if (previous && event.seq <= previous.lastSeq) {
+    // A run's RunStarted is published by the outbox poller, its later events by their own appends:
+    // it may come after the first step's events, and still tells when the run started.
+    if (event.type !== "RunStarted" || previous.startedAt !== null) return patches;
+    return { ...patches, [event.runId]: { ...previous, startedAt: at } };
+  }
   const finished = event.type === "RunFinished";
   return {
     ...patches,
