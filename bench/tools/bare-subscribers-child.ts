@@ -4,6 +4,7 @@
 // without the typed client, on the very frames the server sends. Same output: "attached" once
 // each has its first event, then "delivered <seq> <ms> <cpu µs>"; closes its sockets when stdin ends.
 import WebSocket from "ws";
+import { deliveryReport } from "./delivery-report";
 
 interface Frame {
   result?: { type: string; data?: { data: { seq: number } } };
@@ -12,7 +13,7 @@ interface Frame {
 const count = Number(process.env.SUBSCRIBERS);
 const url = `${process.env.URL!.replace(/^http/, "ws")}/api/trpc?connectionParams=1`;
 const BATCH = 100;
-const arrivals = new Map<number, number>();
+const arrived = deliveryReport(count);
 const sockets: WebSocket[] = [];
 let attached = 0;
 
@@ -38,12 +39,7 @@ function subscriber(): Promise<void> {
         first = false;
         if (++attached === count) process.stdout.write("attached\n");
       }
-      const arrived = (arrivals.get(seq) ?? 0) + 1;
-      arrivals.set(seq, arrived);
-      if (arrived === count) {
-        const { user, system } = process.cpuUsage();
-        process.stdout.write(`delivered ${seq} ${Date.now()} ${user + system}\n`);
-      }
+      arrived(seq);
     });
   });
 }

@@ -6,6 +6,7 @@
 // closes the clients when stdin ends.
 import WebSocket from "ws";
 import { createRunsClient, type RunsClient } from "@live-runs/client";
+import { deliveryReport } from "./delivery-report";
 
 const count = Number(process.env.SUBSCRIBERS);
 // Sockets open a hundred at a time, as the fan-out bench's clients do: a storm of thousands of
@@ -27,15 +28,7 @@ for (let i = 0; i < count; i += BATCH) {
     clients.push(createRunsClient({ url: process.env.URL!, token: process.env.TOKEN!, WebSocket: TrackedWebSocket }));
   await open;
 }
-const arrivals = new Map<number, number>();
-function arrived(seq: number): void {
-  const arrivedAt = (arrivals.get(seq) ?? 0) + 1;
-  arrivals.set(seq, arrivedAt);
-  if (arrivedAt === count) {
-    const { user, system } = process.cpuUsage();
-    process.stdout.write(`delivered ${seq} ${Date.now()} ${user + system}\n`);
-  }
-}
+const arrived = deliveryReport(count);
 
 /** Follows the run through the typed client's proxy; resolves at the first event. */
 const followTyped = ({ trpc }: RunsClient) =>
