@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { activitySubscriberCount } from "../src/server/delivery/activity";
 import type { InboxItem } from "../src/server/delivery/inbox";
 import { awaitCondition, awaitStreamCompletion, subscribeEvents } from "./support/await";
-import { useTestServer } from "./support/fixture";
+import { range, useTestServer } from "./support/fixture";
 import type { TestServer } from "./support/test-server";
 
 const api = useTestServer();
@@ -45,10 +45,8 @@ describe("run.activity", () => {
     // outbox poller, the others by their own appends, in seq order; the first step's may be first.
     for (const run of runs) {
       const events = seen.flatMap((item) => (item.kind === "event" && item.event.runId === run.id ? [item.event] : []));
-      expect(events.map((e) => e.seq).sort((a, b) => a - b)).toEqual([...Array(13).keys()].map((i) => i + 1));
-      expect(events.filter((e) => e.type !== "RunStarted").map((e) => e.seq)).toEqual(
-        [...Array(12).keys()].map((i) => i + 2),
-      );
+      expect(events.map((e) => e.seq).sort((a, b) => a - b)).toEqual(range(1, 13));
+      expect(events.filter((e) => e.type !== "RunStarted").map((e) => e.seq)).toEqual(range(2, 13));
     }
   });
 
