@@ -118,6 +118,10 @@ const envSchema = z.object({
   WS_MAX_MESSAGE_BYTES: intFromEnv(1_024, 16_777_216, 65_536),
   WS_MAX_CALLS_IN_FLIGHT: intFromEnv(1, 10_000, 20),
   WS_MAX_BATCH_SIZE: intFromEnv(1, 10_000, 20),
+  /** A WebSocket that sends nothing for this long is pinged; keep proxies' idle timeouts above it. */
+  WS_PING_MS: intFromEnv(1_000, 3_600_000, 30_000),
+  /** A pinged WebSocket that sends nothing for this long more is dropped (its client resumes). */
+  WS_PONG_WAIT_MS: intFromEnv(1_000, 600_000, 10_000),
   /** Calls in one HTTP batch; more answer 400 before any runs. Not below what the bundled clients send. */
   HTTP_MAX_BATCH_SIZE: intFromEnv(HTTP_BATCH_MAX_ITEMS, 10_000, HTTP_BATCH_MAX_ITEMS),
   /** `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`; unset, /metrics answers 404. */
@@ -192,6 +196,8 @@ export function serverOptionsFromEnv(env: Env) {
       messageBytes: env.WS_MAX_MESSAGE_BYTES,
       callsInFlightPerConnection: env.WS_MAX_CALLS_IN_FLIGHT,
       callsPerMessage: env.WS_MAX_BATCH_SIZE,
+      pingMs: env.WS_PING_MS,
+      pongWaitMs: env.WS_PONG_WAIT_MS,
     },
     http: {
       maxBatchSize: env.HTTP_MAX_BATCH_SIZE,

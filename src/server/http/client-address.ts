@@ -1,12 +1,17 @@
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 
+/** What of a request its client's address is read from (a WebSocket keeps only this of its upgrade). */
+export type RequestPeer = Pick<IncomingMessage, "headers"> & {
+  socket: Pick<IncomingMessage["socket"], "remoteAddress">;
+};
+
 /**
  * The address per-address limits count a request under. Behind a proxy (`trustProxy`), the last
  * X-Forwarded-For entry, which our proxy appended (earlier ones are whatever the client sent);
  * otherwise the socket's peer. IPv6 addresses count by their /64, the block one subscriber gets.
  */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+export function clientAddress(req: RequestPeer, trustProxy: boolean): string {
   const forwarded = trustProxy ? lastForwardedFor(req.headers["x-forwarded-for"]) : null;
   return addressKey(forwarded ?? req.socket.remoteAddress ?? "unknown");
 }

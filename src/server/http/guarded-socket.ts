@@ -63,6 +63,9 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
     private readingPaused = false;
     private holdingMessages = false;
     private ignoredBytes = 0;
+    // The keep-alive's state (keep-alive.ts): the sweep reads and sets it, every message refreshes it.
+    lastHeardAt = Date.now();
+    pingedAt = 0;
     private readonly gate = new CallGate(
       guards.callsInFlight,
       (data) => super.emit("message", data, false),
@@ -151,6 +154,8 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
         this.ignoreWhileClosing(args[0]);
         return true;
       }
+      // Any message read proves the client alive, a held one too (a PONG is never held).
+      if (event === "message") this.lastHeardAt = Date.now();
       if (event === "message" && args[1] === false && Buffer.isBuffer(args[0])) {
         const requests = parseRequests(args[0]);
         const refused = requests && oversizedBatch(requests, guards);

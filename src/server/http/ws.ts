@@ -11,8 +11,9 @@ import type { ConnectionState, Context } from "../trpc/context";
 import { withoutStackTrace } from "../errors";
 import { errorIdOf } from "../trpc/error-ids";
 import { identifyRequest } from "../trpc/identify";
-import { clientAddress } from "./client-address";
+import { clientAddress, type RequestPeer } from "./client-address";
 import { guardedWebSocket, type BatchedCall, type CallGatedSocket } from "./guarded-socket";
+import { startKeepAlive, type KeepAliveSocket } from "./keep-alive";
 import { rawResponse } from "./guard";
 import { trackedPayloadEncoder } from "./ws-encoder";
 import { originAllowed } from "./origin";
@@ -71,7 +72,8 @@ export function createWebSocketEndpoint(
         rawJson: null,
       };
     },
-    keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 10_000 },
+    // Kept by one timer for every socket instead (keep-alive.ts); tRPC still answers clients' PINGs.
+    keepAlive: { enabled: false },
     // Each event is encoded once for all its subscribers; the frames are what JSON.stringify makes.
     experimental_encoder: trackedPayloadEncoder,
     onError: ({ error, path }) => {
@@ -79,23 +81,48 @@ export function createWebSocketEndpoint(
         services.log.error({ err: error, errorId: errorIdOf(error), path }, "tRPC subscription failed");
     },
   });
+  // Every client is a guardedWebSocket, which keeps the keep-alive's state.
+  const keepAlive = startKeepAlive(wss.clients as Set<WebSocket & KeepAliveSocket>, limits);
   return {
     onUpgrade(req, socket, head) {
       const path = normalisedPathname(req.url);
       if (path === null) socket.end(rawResponse("400 Bad Request"));
       else if (isTrpcPath(path) && !originAllowed(req.headers, services.origins)) {
         socket.end(rawResponse("403 Forbidden"));
-      } else if (isTrpcPath(path)) wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+      } else if (isTrpcPath(path))
+        wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, connectionRequest(req)));
       else if (pageUpgrades && pageUpgrades.listenerCount("upgrade") > 0)
         pageUpgrades.emit("upgrade", req, socket, head);
       else socket.destroy();
     },
     announceReconnect: () => trpcWs.broadcastReconnectNotification(),
     close() {
+      keepAlive.stop();
       for (const client of wss.clients) client.terminate();
       wss.close();
     },
   };
+}
+
+/** What a WebSocket's context (identify.ts, client-address.ts) and tRPC's handler read of its upgrade request. */
+type ConnectionRequest = RequestPeer & Pick<http.IncomingMessage, "url">;
+
+/**
+ * The upgrade request as tRPC's handler gets it: the handler keeps what it is given for the life of
+ * the connection (its closures hold it), and an IncomingMessage with every header is ~1 KB per idle
+ * subscriber. This keeps the URL (connectionParams), the headers a caller is identified and counted
+ * by, and the peer's address.
+ */
+function connectionRequest(req: http.IncomingMessage): ConnectionRequest {
+  const { host, authorization, cookie, origin } = req.headers;
+  const forwardedFor = req.headers["x-forwarded-for"];
+  const headers: http.IncomingHttpHeaders = {};
+  if (host !== undefined) headers.host = host;
+  if (authorization !== undefined) headers.authorization = authorization;
+  if (cookie !== undefined) headers.cookie = cookie;
+  if (origin !== undefined) headers.origin = origin;
+  if (forwardedFor !== undefined) headers["x-forwarded-for"] = forwardedFor;
+  return { url: req.url, headers, socket: { remoteAddress: req.socket.remoteAddress } };
 }
 
 /**

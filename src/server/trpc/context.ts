@@ -24,6 +24,10 @@ export interface ConnectionLimits {
   callsInFlightPerConnection: number;
   /** Queries and mutations one WebSocket message may batch; a larger batch is refused whole. */
   callsPerMessage: number;
+  /** A WebSocket silent for this long is sent a keep-alive PING... */
+  pingMs: number;
+  /** ...and is dropped if it stays silent this long after it. */
+  pongWaitMs: number;
 }
 
 /** The long-lived parts of one server instance, created once at start. */

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import { identifyCaller, type Caller } from "../auth/owner";
 import type { Services } from "./context";
 import { beforeDeadline } from "../errors";
@@ -11,7 +11,7 @@ import { toTRPCError } from "./error-mapping";
  */
 export function identifyRequest(
   services: Services,
-  req: IncomingMessage,
+  req: { headers: IncomingHttpHeaders },
   { connectionToken, answerBy }: { connectionToken?: string | undefined; answerBy?: number } = {},
 ): Promise<Caller> {
   const lookup = identifyCaller(
@@ -33,7 +33,7 @@ export function identifyRequest(
  * origin is on the same site, e.g. another port) is not a credential here, or any page there could
  * act as the visitor's anonymous owner.
  */
-function credentialHeaders(services: Services, req: IncomingMessage): IncomingHttpHeaders {
+function credentialHeaders(services: Services, req: { headers: IncomingHttpHeaders }): IncomingHttpHeaders {
   const { origin, cookie, ...others } = req.headers;
   if (origin === undefined || !services.auth.allowedOrigins.includes(origin) || cookie === undefined)
     return req.headers;
