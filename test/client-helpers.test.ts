@@ -82,6 +82,31 @@ describe("subscribeToRun and waitForRun", () => {
     expect(await finished).toMatchObject({ id: run.id, status: "cancelled" });
   });
 
+  it("reads run.events data off the socket itself (Node, ws): the socket's message listeners never see it", async () => {
+    const seen: string[] = [];
+    class ListenedWebSocket extends WebSocket {
+      constructor(address: string | URL, protocols?: string | string[]) {
+        super(address, protocols);
+        // Listened to the way tRPC's client listens: the data messages of tapped subscriptions skip it.
+        this.addEventListener("message", ({ data }) => seen.push(data as string));
+      }
+    }
+    const client = api().client({ WebSocket: ListenedWebSocket });
+    const run = await client.trpc.run.start.mutate({ stepDelayMs: 0 });
+    const typed: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      client.trpc.run.events.subscribe(
+        { runId: run.id },
+        { onData: ({ data }) => typed.push(data.seq), onComplete: resolve, onError: reject },
+      );
+    });
+    expect(seqs(await awaitStreamCompletion(client.subscribeToRun(run.id)))).toEqual(range(1, 13));
+    expect(typed).toEqual(range(1, 13));
+    const results = seen.map((text) => (JSON.parse(text) as { result?: { type: string } }).result?.type);
+    expect(results).not.toContain("data");
+    expect(results).toContain("started");
+  });
+
   it("rejects with the give-up error when the server cannot be reached", async () => {
     const url = `http://127.0.0.1:${await freeEphemeralPort()}`;
     const client = createRunsClient({ url, connectTimeoutMs: 500, retryDelayMs: () => 100 });

@@ -7,6 +7,7 @@ import { runEventsOverSocket } from "./run-events-socket.js";
 import { nodeHttpFetch } from "./node-http-fetch.js";
 import { subscribeToRun, waitForRun, type SubscribeOptions } from "./run-stream.js";
 import { requestKeyLink, retryWhenUnavailable } from "./start-retries.js";
+import { tappedRunEventsLink } from "./subscription-taps.js";
 import { chooseWebSocket, type WebSocketClass } from "./websocket.js";
 
 export type {
@@ -137,6 +138,8 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
   const http = nodeHttpFetch();
   const trpc = createTRPCClient<AppRouter>({
     links: [
+      // run.events data goes from the socket straight to onData (Node, `ws`); see subscription-taps.ts.
+      tappedRunEventsLink(webSocket.taps),
       requestKeyLink,
       retryWhenUnavailable,
       splitLink({
@@ -152,7 +155,7 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
     ],
   });
   // subscribeToRun's subscriptions skip the link chain (see run-events-socket.ts).
-  const runEvents = runEventsOverSocket(wsClient, giveUp);
+  const runEvents = runEventsOverSocket(wsClient, giveUp, webSocket.taps);
   return {
     trpc,
     subscribeToRun: (runId, subscribeOptions) => subscribeToRun(runEvents, runId, subscribeOptions),

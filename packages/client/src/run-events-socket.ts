@@ -1,6 +1,7 @@
 import type { TRPCClientError, TRPCWebSocketClient } from "@trpc/client";
 import type { AppRouter, RunEvent, RunEventsInput } from "./contract.js";
 import { watchConnection, type GiveUpSettings } from "./give-up.js";
+import { tapRunEvents, type SubscriptionTaps } from "./subscription-taps.js";
 
 /** What a run.events subscription tells its follower. */
 export interface RunEventsHandlers {
@@ -24,25 +25,35 @@ let lastId = 0;
 
 /**
  * run.events straight from the WebSocket client (tRPC's, shared with the typed client's own
- * subscriptions): the same subscription message, the same reconnect and resume from the last event
- * (the WebSocket client sends its id as lastEventId), and the same give-up, but none of the link
- * chain and client proxy each message would otherwise pass through: with 1,000 subscribers on one
- * machine, those layers cost about as much CPU per message as everything else the client does.
+ * subscriptions): the same subscription message, the same reconnect and resume from the last event,
+ * and the same give-up, but none of the link chain and client proxy each message would otherwise
+ * pass through. With taps (a `ws` socket) the data messages skip the WebSocket client too: they are
+ * read off the socket (subscription-taps.ts), and the resume position is kept in the input.
  */
-export function runEventsOverSocket(wsClient: TRPCWebSocketClient, giveUp: GiveUpSettings): RunEventsSource {
-  return (input, handlers) => {
+export function runEventsOverSocket(
+  wsClient: TRPCWebSocketClient,
+  giveUp: GiveUpSettings,
+  taps: SubscriptionTaps | null,
+): RunEventsSource {
+  return (given, handlers) => {
+    // Its own input object: with taps, it is kept at the last event taken (tapRunEvents).
+    const input: RunEventsInput = { ...given };
+    const op = { id: --lastId, type: "subscription" as const, path: "run.events", input, signal: null };
+    const untap = taps
+      ? tapRunEvents(taps, op.id, input, (result) => handlers.onEvent((result.data as { data: RunEvent }).data))
+      : () => {};
     let ended = false;
     const end = (report: () => void) => {
       if (ended) return;
       ended = true;
       stopWatching();
+      untap();
       report();
     };
     const stopWatching = watchConnection(wsClient, giveUp, (error) => {
       end(() => handlers.onError(error));
       subscription.unsubscribe();
     });
-    const op = { id: --lastId, type: "subscription" as const, path: "run.events", input, signal: null };
     const subscription = wsClient.request({ op, transformer }).subscribe({
       next: ({ result }) => {
         if (result.type === "data") handlers.onEvent((result.data as { data: RunEvent }).data);
