@@ -8,7 +8,7 @@ import { useTestServer } from "./support/fixture";
 
 // The janitor only acts when a test asks it to (runOnce), or on its own at the interval below.
 const api = useTestServer({
-  retention: { intervalMs: 200, outboxKeepMs: 0, runRetentionDays: 30, batchSize: 100 },
+  retention: { intervalMs: 100, outboxKeepMs: 0, runRetentionDays: 30, batchSize: 100 },
 });
 const db = () => api().server.services.database.db;
 const purgedCount = async (name: string) =>
@@ -25,8 +25,11 @@ describe("retention", () => {
     const { trpc } = api().client();
     const samples: number[] = [];
     let appended = 0;
+    // Each wave lasts at least 5 steps of 60 ms, several janitor intervals: however fast the machine
+    // runs the rest, a pass comes during every wave (with waves shorter than the interval, two
+    // waves' rows could pile up before one, as they once did in CI).
     for (let wave = 0; wave < 4; wave++) {
-      const started = await Promise.all(Array.from({ length: 10 }, () => trpc.run.start.mutate({ stepDelayMs: 0 })));
+      const started = await Promise.all(Array.from({ length: 10 }, () => trpc.run.start.mutate({ stepDelayMs: 60 })));
       for (const run of started)
         appended += (await awaitStreamCompletion(subscribeEvents(trpc, { runId: run.id }))).length;
       samples.push(await outboxRows());
