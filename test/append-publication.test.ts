@@ -7,6 +7,7 @@ import { applyMigrations } from "../src/db/migrate";
 import { runOutbox } from "../src/db/schema";
 import { appendBatch } from "../src/server/events/append-batch";
 import { EventLog } from "../src/server/events/event-log";
+import { readEventsAfter } from "../src/server/events/read";
 import type { NewEvent, RunEvent } from "../src/server/events/types";
 import { claimQueuedRuns } from "../src/server/executor/leases";
 import { awaitCondition } from "./support/await";
@@ -87,11 +88,35 @@ const outboxOf = (runIds: string[]) =>
     .where(inArray(runOutbox.runId, runIds));
 
 describe("an append publishes its own events", () => {
-  it("a start leaves its RunStarted to the poller, which it wakes", async () => {
+  it("a start publishes its RunStarted at its commit, as appends do: announced, outbox row published, the poller not woken", async () => {
     wakes = 0;
     const [id] = await runningRuns(1);
+    expect(wakes).toBe(0);
+    const rows = await outboxOf([id!]);
+    expect(rows.map((row) => row.seq)).toEqual([1]);
+    expect(rows[0]!.publishedAt).toBeInstanceOf(Date);
+    const events = await awaitAnnounced([`${id}/1`]);
+    // The announced event is the stored one, as a reader of the table gets it.
+    const [stored] = await readEventsAfter(handle.db, id!, 0, 1);
+    expect(events.get(`${id}/1`)).toEqual(stored);
+    expect(stored).toMatchObject({ type: "RunStarted", seq: 1, source: "api" });
+  });
+
+  it("when the poll alone publishes (the seed design), a start leaves its RunStarted to the poller, which it wakes", async () => {
+    wakes = 0;
+    payloads.length = 0;
+    const { id } = await startQueuedRun(logOf(false), { ownerId: "owner", appPath: "/", stepDelayMs: 0 });
+    // Claimed here, so that the later tests' claims take their own runs.
+    await claimQueuedRuns(handle.db, { instanceId: INSTANCE, leaseMs: 60_000 }, 1, {
+      slotsPerOwner: 1,
+      held: new Map(),
+    });
     expect(wakes).toBe(1);
-    expect((await outboxOf([id!])).map((row) => [row.seq, row.publishedAt])).toEqual([[1, null]]);
+    expect((await outboxOf([id])).map((row) => [row.seq, row.publishedAt])).toEqual([[1, null]]);
+    // A later start's announcement arrives, and this one's is not among what was heard.
+    const [other] = await runningRuns(1);
+    await awaitAnnounced([`${other}/1`]);
+    expect(announced().has(`${id}/1`)).toBe(false);
   });
 
   it("a single append is announced at its commit, its outbox row published, the poller not woken", async () => {

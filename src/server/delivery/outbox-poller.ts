@@ -23,10 +23,10 @@ export interface OutboxPollerOptions {
 /**
  * Publishes run_outbox rows: claims unpublished rows with FOR UPDATE SKIP LOCKED (so several
  * instances share the work), sets published_at and NOTIFYs the events in the same transaction,
- * so an event is announced exactly when it is marked published. An append publishes its own
- * events in its own statement (events/announce-sql.ts), so what is left here is the RunStarted of
- * a run.start (it wakes the poller) and the rows another (possibly dead) instance left behind (the
- * polling backstop).
+ * so an event is announced exactly when it is marked published. Starts and appends publish their
+ * own events in their own statement (events/publication-sql.ts, start_run), so what is left here
+ * is the rows another (possibly dead, or earlier-release) instance left behind: the polling
+ * backstop; and, in the seed design, everything.
  */
 export class OutboxPoller {
   private readonly loop: WakeLoop;
@@ -44,8 +44,8 @@ export class OutboxPoller {
   }
 
   /**
-   * Whether appends publish and announce their own events in their statement (the default); false
-   * is the seed design, where the poll alone publishes.
+   * Whether starts and appends publish and announce their own events in their statement (the
+   * default); false is the seed design, where the poll alone publishes.
    */
   get publishesOnAppend(): boolean {
     return this.options.wakeOnAppend !== false;

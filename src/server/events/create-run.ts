@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { RUN_QUEUED_CHANNEL } from "../../db/channels";
+import { RUN_EVENTS_CHANNEL, RUN_QUEUED_CHANNEL } from "../../db/channels";
 import type { Db } from "../../db/client";
 import { queryRows } from "../../db/query";
 
@@ -33,7 +33,8 @@ export type Refusal = {
 };
 
 export type StartOutcome =
-  | { created: { id: string; createdAt: Date } }
+  /** `ts`: its RunStarted's. */
+  | { created: { id: string; createdAt: Date; ts: number } }
   /** The owner already has a run with this request key: nothing was written. */
   | { repeat: true }
   | { refused: Refusal };
@@ -41,11 +42,13 @@ export type StartOutcome =
 /**
  * Creates a queued run and its RunStarted (seq 1), and notifies every instance's executor that
  * there is work, unless a limit refuses it or the request key was used. One statement, one round
- * trip, its own transaction: the start_run function (migration 0009) takes the owner's (and the
- * address's) advisory lock, counts, and inserts the run, its first event and outbox row. Callers go
- * through EventLog, which publishes the event.
+ * trip, its own transaction: the start_run function (migrations 0009, 0011) takes the owner's (and
+ * the address's) advisory lock, counts, and inserts the run, its first event and outbox row. With
+ * `publish` it also publishes the event (outbox row published, NOTIFY), as appends do; without it
+ * (the seed design) the outbox poller does. Callers go through EventLog.
  */
-export async function createRun(db: Db, run: NewRun, admission: Admission = {}): Promise<StartOutcome> {
+export async function createRun(db: Db, run: NewRun, admission: Admission = {}, publish = true): Promise<StartOutcome> {
+  const ts = Date.now();
   const [row] = await queryRows<{
     outcome: "created" | "repeat" | Refusal["limit"];
     started_id: string | null;
@@ -57,12 +60,13 @@ export async function createRun(db: Db, run: NewRun, admission: Admission = {}):
           ${run.ownerId}::text, ${run.createdByAddress ?? null}::text, ${run.request?.key ?? null}::text,
           ${run.request?.fingerprint ?? null}::text, ${run.plan ?? "canonical"}::text,
           ${run.input ? JSON.stringify(run.input) : null}::jsonb, ${run.appPath}::text, ${run.stepDelayMs}::int,
-          ${Date.now()}::bigint, ${RUN_QUEUED_CHANNEL}::text, ${admission.ownerActive ?? null}::int,
+          ${ts}::bigint, ${RUN_QUEUED_CHANNEL}::text, ${publish ? RUN_EVENTS_CHANNEL : null}::text,
+          ${admission.ownerActive ?? null}::int,
           ${admission.ownerPerMinute ?? null}::int, ${admission.addressActive ?? null}::int,
           ${admission.addressPerMinute ?? null}::int, ${admission.queued ?? null}::int)`,
   );
   const { outcome, started_id, created_ms, retry_after_ms } = row!;
-  if (outcome === "created") return { created: { id: started_id!, createdAt: new Date(created_ms!) } };
+  if (outcome === "created") return { created: { id: started_id!, createdAt: new Date(created_ms!), ts } };
   if (outcome === "repeat") return { repeat: true };
   return { refused: { limit: outcome, retryAfterMs: retry_after_ms } };
 }

@@ -7,8 +7,8 @@ import type { EventSource, NewEvent, RunEvent } from "./types";
 
 export interface EventLogHooks {
   /**
-   * Publishes committed events now rather than at the outbox's next poll. Appends publish their
-   * own events unless `publishesOnAppend` is false (the seed design: the poll alone publishes).
+   * Publishes committed events now rather than at the outbox's next poll. Appends and starts
+   * publish their own events unless `publishesOnAppend` is false (the seed design: the poll alone publishes).
    */
   outbox: { wake(): void; readonly publishesOnAppend?: boolean };
   metrics: {
@@ -43,8 +43,8 @@ export class EventLog {
    * request key: nothing is written then.
    */
   async start(run: NewRun, admission?: Admission): Promise<StartOutcome> {
-    const outcome = await createRun(this.db, run, admission);
-    if ("created" in outcome) this.appended();
+    const outcome = await createRun(this.db, run, admission, this.publishOnAppend);
+    if ("created" in outcome) this.appended(outcome.created.ts);
     return outcome;
   }
 
@@ -54,7 +54,7 @@ export class EventLog {
    */
   async append(runId: string, event: NewEvent, guard: AppendGuard): Promise<RunEvent | null> {
     const stored = await this.groupCommit.append(runId, event, guard);
-    if (stored) this.appended(stored);
+    if (stored) this.appended(stored.ts, stored);
     return stored;
   }
 
@@ -68,13 +68,16 @@ export class EventLog {
     return this.append(runId, { type: "RunFinished", source, ...outcome }, guard);
   }
 
-  /** `event`: an appended event, published by its append unless the poll alone publishes; none for a start. */
-  private appended(event?: RunEvent): void {
+  /**
+   * An event was written at `ts` (a start's RunStarted, or `event`), and published by its own
+   * statement unless the poll alone publishes.
+   */
+  private appended(ts: number, event?: RunEvent): void {
     const { metrics, outbox } = this.hooks;
     metrics.eventAppended();
     if (event?.type === "RunFinished" && event.status) metrics.runFinished(event.status);
     if (event?.type === "RunResumed" && event.reason) metrics.runResumed(event.reason);
-    if (event && this.publishOnAppend) metrics.eventsPublished?.([event.ts]);
+    if (this.publishOnAppend) metrics.eventsPublished?.([ts]);
     else outbox.wake();
   }
 }
