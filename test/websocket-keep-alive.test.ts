@@ -4,8 +4,9 @@ import WebSocket from "ws";
 import { awaitCondition, awaitEvents, subscribeEvents } from "./support/await";
 import { useTestServer } from "./support/fixture";
 
-// Short keep-alive settings: a silent socket is pinged within 1.5 × 200 ms and dropped as late after.
-const api = useTestServer({ limits: { pingMs: 200, pongWaitMs: 200 } });
+// Short keep-alive settings: a silent socket is pinged within 1.5 × 300 ms, and dropped 1 to 1.15 s
+// after (a wait generous enough for a client on a loaded machine to answer).
+const api = useTestServer({ limits: { pingMs: 300, pongWaitMs: 1_000 } });
 
 async function rawSocket(): Promise<WebSocket> {
   const token = await api().tokenFor("keep-alive-owner");
@@ -59,12 +60,20 @@ describe("WebSocket keep-alive", () => {
 
   it("keeps a typed client's subscription through ping rounds, with no reconnect", async () => {
     let opened = 0;
-    const { trpc } = api().client({ onOpen: () => (opened += 1) });
+    let pinged = 0;
+    class CountingWebSocket extends WebSocket {
+      constructor(address: string | URL, protocols?: string | string[]) {
+        super(address, protocols);
+        this.on("message", (data: Buffer) => void (data.toString() === "PING" && (pinged += 1)));
+      }
+    }
+    const { trpc } = api().client({ WebSocket: CountingWebSocket, onOpen: () => (opened += 1) });
     const run = await trpc.run.start.mutate({ stepDelayMs: 400 });
     const stream = subscribeEvents(trpc, { runId: run.id });
-    // Five steps of 400 ms: the subscription sits idle through several sweeps of 100 ms.
+    // Five steps of 400 ms: the subscriber, which sends nothing itself, is pinged every 300–450 ms.
     await awaitEvents(stream, (events) => events.at(-1)?.type === "RunFinished", "the run's 13 events");
     expect(stream.received.map((event) => event.seq)).toEqual(Array.from({ length: 13 }, (_, ix) => ix + 1));
     expect(opened).toBe(1);
+    expect(pinged).toBeGreaterThanOrEqual(2);
   });
 });
