@@ -19,6 +19,9 @@ export type RunEventsSource = (input: RunEventsInput, handlers: RunEventsHandler
 const asIs = { serialize: (value: unknown) => value, deserialize: (value: unknown) => value };
 const transformer = { input: asIs, output: asIs };
 
+// A data result's payload: the tracked envelope `{ id, data }` around the event.
+const eventOf = (data: unknown) => (data as { data: RunEvent }).data;
+
 // Subscription ids of this path count down from -1, so they never meet the ids the typed client
 // counts up from 1 on the same WebSocket client.
 let lastId = 0;
@@ -40,7 +43,7 @@ export function runEventsOverSocket(
     const input: RunEventsInput = { ...given };
     const op = { id: --lastId, type: "subscription" as const, path: "run.events", input, signal: null };
     const untap = taps
-      ? tapRunEvents(taps, op.id, input, (result) => handlers.onEvent((result.data as { data: RunEvent }).data))
+      ? tapRunEvents(taps, op.id, input, (result) => handlers.onEvent(eventOf(result.data)))
       : () => {};
     let ended = false;
     const end = (report: () => void) => {
@@ -56,7 +59,7 @@ export function runEventsOverSocket(
     });
     const subscription = wsClient.request({ op, transformer }).subscribe({
       next: ({ result }) => {
-        if (result.type === "data") handlers.onEvent((result.data as { data: RunEvent }).data);
+        if (result.type === "data") handlers.onEvent(eventOf(result.data));
       },
       error: (error: TRPCClientError<AppRouter>) => end(() => handlers.onError(error)),
       complete: () => end(handlers.onComplete),

@@ -8,7 +8,8 @@ import type { EventSource, NewEvent, RunEvent } from "./types";
 export interface EventLogHooks {
   /**
    * Publishes committed events now rather than at the outbox's next poll. Appends and starts
-   * publish their own events unless `publishesOnAppend` is false (the seed design: the poll alone publishes).
+   * publish their own events unless `publishesOnAppend` is false (the seed design: the poll alone
+   * publishes).
    */
   outbox: { wake(): void; readonly publishesOnAppend?: boolean };
   metrics: {
