@@ -107,6 +107,31 @@ describe("subscribeToRun and waitForRun", () => {
     expect(results).toContain("started");
   });
 
+  it("hands a tapped event to the typed subscriber's onData as tRPC's client does, between onStarted and onComplete", async () => {
+    const client = api().client({ WebSocket });
+    const run = await client.trpc.run.start.mutate({ stepDelayMs: 0 });
+    const calls: string[] = [];
+    const thisValues = new Set<unknown>();
+    const options = {
+      onStarted: () => calls.push("started"),
+      onData(this: unknown, value: { id: string; data: RunEvent }) {
+        thisValues.add(this);
+        calls.push(`data ${value.id} ${value.data.seq}`);
+      },
+    };
+    await new Promise<void>((resolve, reject) => {
+      client.trpc.run.events.subscribe(
+        { runId: run.id },
+        Object.assign(options, { onComplete: resolve, onError: reject, onStopped: () => calls.push("stopped") }),
+      );
+    });
+    // The tracked envelope ({ id, data: event }), once per event, after the subscription started.
+    expect(calls[0]).toBe("started");
+    expect(calls.filter((call) => call.startsWith("data"))).toEqual(range(1, 13).map((seq) => `data ${seq} ${seq}`));
+    expect(calls.indexOf("stopped")).toBeGreaterThan(calls.lastIndexOf("data 13 13"));
+    expect([...thisValues]).toEqual([options]);
+  });
+
   it("rejects with the give-up error when the server cannot be reached", async () => {
     const url = `http://127.0.0.1:${await freeEphemeralPort()}`;
     const client = createRunsClient({ url, connectTimeoutMs: 500, retryDelayMs: () => 100 });

@@ -1,5 +1,14 @@
+import type { Operation, TRPCLink } from "@trpc/client";
+import { observable } from "@trpc/server/observable";
 import { describe, expect, it } from "vitest";
-import { SubscriptionTaps, tapRunEvents, type DataResult } from "../../packages/client/src/subscription-taps";
+import type { AppRouter } from "../../packages/client/src/contract";
+import {
+  SubscriptionTaps,
+  TappedUntypedClient,
+  tapRunEvents,
+  tappedRunEventsLink,
+  type DataResult,
+} from "../../packages/client/src/subscription-taps";
 
 const dataFrame = (id: number | string, seq: number) =>
   JSON.stringify({ id, result: { type: "data", data: { id: String(seq), data: { seq } }, id: String(seq) } });
@@ -48,5 +57,30 @@ describe("SubscriptionTaps", () => {
     taps.take(dataFrame(9, 4));
     expect(seqs).toEqual([3, 4]);
     expect(input).toEqual({ runId: "r", fromSeq: 2, lastEventId: "4" });
+  });
+
+  it("the typed client hands a tapped run.events message to the subscriber's onData; other subscriptions' context is untouched", () => {
+    const taps = new SubscriptionTaps();
+    const sent: Operation[] = [];
+    // Stands for the WebSocket link: takes the operation, answers nothing.
+    const socketLink: TRPCLink<AppRouter> =
+      () =>
+      ({ op }) =>
+        observable(() => void sent.push(op));
+    const client = new TappedUntypedClient({ links: [tappedRunEventsLink(taps), socketLink] });
+    const received: unknown[] = [];
+    const options = {
+      onData(this: unknown, value: unknown) {
+        received.push([this, value]);
+      },
+    };
+    client.subscription("run.events", { runId: "r" }, options);
+    client.subscription("run.activity", {}, { onData: () => {}, context: { mine: 1 } });
+    const [events, activity] = sent;
+    expect(taps.take(dataFrame(events!.id, 5))).toBe(true);
+    expect(received).toEqual([[options, { id: "5", data: { seq: 5 } }]]);
+    expect(events!.input).toEqual({ runId: "r", lastEventId: "5" });
+    expect(Object.getOwnPropertySymbols(activity!.context)).toEqual([]);
+    expect(activity!.context).toEqual({ mine: 1 });
   });
 });

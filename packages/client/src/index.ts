@@ -1,4 +1,4 @@
-import { createTRPCClient, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from "@trpc/client";
+import { createTRPCClientProxy, createWSClient, httpBatchLink, splitLink, wsLink, type TRPCClient } from "@trpc/client";
 import { HTTP_BATCH_MAX_ITEMS, TRPC_PATH } from "./api.js";
 import type { AppRouter, Run, RunEvent } from "./contract.js";
 import { readEventPages, type ReadPagesOptions } from "./event-pages.js";
@@ -7,7 +7,7 @@ import { runEventsOverSocket } from "./run-events-socket.js";
 import { nodeHttpFetch } from "./node-http-fetch.js";
 import { subscribeToRun, waitForRun, type SubscribeOptions } from "./run-stream.js";
 import { requestKeyLink, retryWhenUnavailable } from "./start-retries.js";
-import { tappedRunEventsLink } from "./subscription-taps.js";
+import { TappedUntypedClient, tappedRunEventsLink } from "./subscription-taps.js";
 import { chooseWebSocket, type WebSocketClass } from "./websocket.js";
 
 export type {
@@ -136,7 +136,7 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
   };
   // In Node, HTTP calls go over node:http, far cheaper than Node's fetch; browsers use their fetch.
   const http = nodeHttpFetch();
-  const trpc = createTRPCClient<AppRouter>({
+  const untyped = new TappedUntypedClient({
     links: [
       // run.events data goes from the socket straight to onData (Node, `ws`); see subscription-taps.ts.
       tappedRunEventsLink(webSocket.taps),
@@ -154,6 +154,7 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
       }),
     ],
   });
+  const trpc = createTRPCClientProxy<AppRouter>(untyped);
   // subscribeToRun's subscriptions skip the link chain (see run-events-socket.ts).
   const runEvents = runEventsOverSocket(wsClient, giveUp, webSocket.taps);
   return {

@@ -1,4 +1,4 @@
-import type { TRPCLink } from "@trpc/client";
+import { TRPCUntypedClient, type TRPCLink } from "@trpc/client";
 import { observable } from "@trpc/server/observable";
 import type { AppRouter, RunEventsInput } from "./contract.js";
 
@@ -73,6 +73,29 @@ export function tapRunEvents(
   });
 }
 
+// The key, in a run.events subscription's operation context, of the subscriber's own onData.
+const ON_DATA = Symbol("run.events onData");
+
+type OnData = (data: unknown) => void;
+type SubscriptionOptions = Parameters<TRPCUntypedClient<AppRouter>["subscription"]>[2];
+
+/**
+ * tRPC's client, with each `run.events` subscriber's `onData` put in the subscription's operation
+ * context, where the tapping link (below) finds it: a tapped data message is then handed to it
+ * directly, as tRPC's client would hand it (the result's data, `this` the options), instead of
+ * through the link chain's observers, the chain's `share()` and the client's own observer.
+ * Everything else of the subscription (started, stopped, connection states, errors, completion)
+ * still comes through them, in the socket's order: every step on either path is synchronous.
+ */
+export class TappedUntypedClient extends TRPCUntypedClient<AppRouter> {
+  override subscription(path: string, input: unknown, opts: SubscriptionOptions) {
+    const { onData } = opts;
+    if (path !== "run.events" || !onData) return super.subscription(path, input, opts);
+    const direct: OnData = (data) => onData.call(opts, data);
+    return super.subscription(path, input, { ...opts, context: { ...opts.context, [ON_DATA]: direct } });
+  }
+}
+
 /**
  * The first link of the typed client: `run.events` subscriptions are tapped, so their events go from
  * the socket to the subscriber's `onData` without the links and tRPC's client in between (the
@@ -85,7 +108,13 @@ export function tappedRunEventsLink(taps: SubscriptionTaps | null): TRPCLink<App
       if (!taps || op.type !== "subscription" || op.path !== "run.events") return next(op);
       return observable((observer) => {
         const input: RunEventsInput = { ...(op.input as RunEventsInput) };
-        const untap = tapRunEvents(taps, op.id, input, (result) => observer.next({ result, context: op.context }));
+        const onData = (op.context as { [ON_DATA]?: OnData })[ON_DATA];
+        const untap = tapRunEvents(
+          taps,
+          op.id,
+          input,
+          onData ? (result) => onData(result.data) : (result) => observer.next({ result, context: op.context }),
+        );
         const subscription = next({ ...op, input }).subscribe({
           next: (envelope) => observer.next(envelope),
           error: (error) => {
