@@ -6,7 +6,6 @@ import {
   SubscriptionTaps,
   TappedUntypedClient,
   tapRunEvents,
-  tappedRunEventsLink,
   type DataResult,
 } from "../../packages/client/src/subscription-taps";
 
@@ -67,7 +66,7 @@ describe("SubscriptionTaps", () => {
       () =>
       ({ op }) =>
         observable(() => void sent.push(op));
-    const client = new TappedUntypedClient({ links: [tappedRunEventsLink(taps), socketLink] });
+    const client = new TappedUntypedClient({ links: [socketLink] }, taps);
     const received: unknown[] = [];
     const options = {
       onData(this: unknown, value: unknown) {
@@ -82,5 +81,18 @@ describe("SubscriptionTaps", () => {
     expect(events!.input).toEqual({ runId: "r", lastEventId: "5" });
     expect(Object.getOwnPropertySymbols(activity!.context)).toEqual([]);
     expect(activity!.context).toEqual({ mine: 1 });
+  });
+
+  it("without taps (a browser's WebSocket) the client is tRPC's: nothing put in a subscription's context", () => {
+    const sent: Operation[] = [];
+    const socketLink: TRPCLink<AppRouter> =
+      () =>
+      ({ op }) =>
+        observable(() => void sent.push(op));
+    const client = new TappedUntypedClient({ links: [socketLink] }, null);
+    client.subscription("run.events", { runId: "r" }, { onData: () => {} });
+    expect(sent).toHaveLength(1);
+    expect(Object.getOwnPropertySymbols(sent[0]!.context)).toEqual([]);
+    expect(sent[0]!.input).toEqual({ runId: "r" });
   });
 });

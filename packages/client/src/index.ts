@@ -7,7 +7,7 @@ import { runEventsOverSocket } from "./run-events-socket.js";
 import { nodeHttpFetch } from "./node-http-fetch.js";
 import { subscribeToRun, waitForRun, type SubscribeOptions } from "./run-stream.js";
 import { requestKeyLink, retryWhenUnavailable } from "./start-retries.js";
-import { TappedUntypedClient, tappedRunEventsLink } from "./subscription-taps.js";
+import { TappedUntypedClient } from "./subscription-taps.js";
 import { chooseWebSocket, type WebSocketClass } from "./websocket.js";
 
 export type {
@@ -136,25 +136,22 @@ export function createRunsClient(options: RunsClientOptions): RunsClient {
   };
   // In Node, HTTP calls go over node:http, far cheaper than Node's fetch; browsers use their fetch.
   const http = nodeHttpFetch();
-  const untyped = new TappedUntypedClient({
-    links: [
-      // run.events data goes from the socket straight to onData (Node, `ws`); see subscription-taps.ts.
-      tappedRunEventsLink(webSocket.taps),
-      requestKeyLink,
-      retryWhenUnavailable,
-      splitLink({
-        condition: (op) => op.type === "subscription",
-        true: [giveUpLink(wsClient, giveUp), wsLink({ client: wsClient })],
-        false: httpBatchLink({
-          url: base.toString(),
-          headers,
-          maxItems: HTTP_BATCH_MAX_ITEMS,
-          ...(http ? { fetch: http.fetch } : {}),
-        }),
+  const links = [
+    requestKeyLink,
+    retryWhenUnavailable,
+    splitLink({
+      condition: (op) => op.type === "subscription",
+      true: [giveUpLink(wsClient, giveUp), wsLink({ client: wsClient })],
+      false: httpBatchLink({
+        url: base.toString(),
+        headers,
+        maxItems: HTTP_BATCH_MAX_ITEMS,
+        ...(http ? { fetch: http.fetch } : {}),
       }),
-    ],
-  });
-  const trpc = createTRPCClientProxy<AppRouter>(untyped);
+    }),
+  ];
+  // With taps (Node, `ws`), run.events data goes from the socket straight to onData: see subscription-taps.ts.
+  const trpc = createTRPCClientProxy<AppRouter>(new TappedUntypedClient({ links }, webSocket.taps));
   // subscribeToRun's subscriptions skip the link chain (see run-events-socket.ts).
   const runEvents = runEventsOverSocket(wsClient, giveUp, webSocket.taps);
   return {

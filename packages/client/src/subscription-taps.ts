@@ -80,32 +80,37 @@ type OnData = (data: unknown) => void;
 type SubscriptionOptions = Parameters<TRPCUntypedClient<AppRouter>["subscription"]>[2];
 
 /**
- * tRPC's client, with each `run.events` subscriber's `onData` put in the subscription's operation
- * context, where the tapping link (below) finds it: a tapped data message is then handed to it
- * directly, as tRPC's client would hand it (the result's data, `this` the options), instead of
- * through the link chain's observers, the chain's `share()` and the client's own observer.
- * Everything else of the subscription (started, stopped, connection states, errors, completion)
- * still comes through them, in the socket's order: every step on either path is synchronous.
+ * tRPC's client with `run.events` tapped, when there are taps (a `ws` socket; in a browser it is
+ * tRPC's client as it is). Its first link taps each run.events subscription, so its data messages
+ * are read off the socket (the subscription itself still goes down the links: the give-up, the
+ * WebSocket link), and each subscriber's `onData` travels in the subscription's operation context
+ * to that link, which hands it a tapped message directly, as tRPC's client would (the result's
+ * data, `this` the options), instead of through the link chain's observers, the chain's `share()`
+ * and the client's own observer. Everything else of the subscription (started, stopped, connection
+ * states, errors, completion) still comes through them, in the socket's order: every step on
+ * either path is synchronous.
  */
 export class TappedUntypedClient extends TRPCUntypedClient<AppRouter> {
+  constructor(
+    opts: { links: TRPCLink<AppRouter>[] },
+    private readonly taps: SubscriptionTaps | null,
+  ) {
+    super({ links: taps ? [tappedRunEventsLink(taps), ...opts.links] : opts.links });
+  }
+
   override subscription(path: string, input: unknown, opts: SubscriptionOptions) {
     const { onData } = opts;
-    if (path !== "run.events" || !onData) return super.subscription(path, input, opts);
+    if (!this.taps || path !== "run.events" || !onData) return super.subscription(path, input, opts);
     const direct: OnData = (data) => onData.call(opts, data);
     return super.subscription(path, input, { ...opts, context: { ...opts.context, [ON_DATA]: direct } });
   }
 }
 
-/**
- * The first link of the typed client: `run.events` subscriptions are tapped, so their events go from
- * the socket to the subscriber's `onData` without the links and tRPC's client in between (the
- * subscription itself still goes down the links: the give-up, the WebSocket link). Without taps
- * (a browser's WebSocket) it passes every operation on.
- */
-export function tappedRunEventsLink(taps: SubscriptionTaps | null): TRPCLink<AppRouter> {
+/** Taps the `run.events` subscriptions going down the links; every other operation passes on. */
+function tappedRunEventsLink(taps: SubscriptionTaps): TRPCLink<AppRouter> {
   return () =>
     ({ op, next }) => {
-      if (!taps || op.type !== "subscription" || op.path !== "run.events") return next(op);
+      if (op.type !== "subscription" || op.path !== "run.events") return next(op);
       return observable((observer) => {
         const input: RunEventsInput = { ...(op.input as RunEventsInput) };
         const onData = (op.context as { [ON_DATA]?: OnData })[ON_DATA];
