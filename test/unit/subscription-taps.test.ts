@@ -12,6 +12,16 @@ import {
 const dataFrame = (id: number | string, seq: number) =>
   JSON.stringify({ id, result: { type: "data", data: { id: String(seq), data: { seq } }, id: String(seq) } });
 
+/** The typed client over a link that stands for the WebSocket link: it keeps each operation and answers nothing. */
+function clientOverRecordingLink(taps: SubscriptionTaps | null) {
+  const sent: Operation[] = [];
+  const socketLink: TRPCLink<AppRouter> =
+    () =>
+    ({ op }) =>
+      observable(() => void sent.push(op));
+  return { client: new TappedUntypedClient({ links: [socketLink] }, taps), sent };
+}
+
 describe("SubscriptionTaps", () => {
   it("takes the data messages of a tapped subscription, by the id the server writes first", () => {
     const taps = new SubscriptionTaps();
@@ -60,13 +70,7 @@ describe("SubscriptionTaps", () => {
 
   it("the typed client hands a tapped run.events message to the subscriber's onData; other subscriptions' context is untouched", () => {
     const taps = new SubscriptionTaps();
-    const sent: Operation[] = [];
-    // Stands for the WebSocket link: takes the operation, answers nothing.
-    const socketLink: TRPCLink<AppRouter> =
-      () =>
-      ({ op }) =>
-        observable(() => void sent.push(op));
-    const client = new TappedUntypedClient({ links: [socketLink] }, taps);
+    const { client, sent } = clientOverRecordingLink(taps);
     const received: unknown[] = [];
     const options = {
       onData(this: unknown, value: unknown) {
@@ -84,12 +88,7 @@ describe("SubscriptionTaps", () => {
   });
 
   it("without taps (a browser's WebSocket) the client is tRPC's: nothing put in a subscription's context", () => {
-    const sent: Operation[] = [];
-    const socketLink: TRPCLink<AppRouter> =
-      () =>
-      ({ op }) =>
-        observable(() => void sent.push(op));
-    const client = new TappedUntypedClient({ links: [socketLink] }, null);
+    const { client, sent } = clientOverRecordingLink(null);
     client.subscription("run.events", { runId: "r" }, { onData: () => {} });
     expect(sent).toHaveLength(1);
     expect(Object.getOwnPropertySymbols(sent[0]!.context)).toEqual([]);
