@@ -46,6 +46,22 @@ function readAs(headers: http.IncomingHttpHeaders, runId: string, focusSeq: numb
 }
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** Where `value` holds something other than plain objects, arrays and primitives: hidden or symbol keys, class instances. */
+function notPlainData(value: unknown, path = "$"): string[] {
+  if (value === null || typeof value !== "object") return typeof value === "function" ? [path] : [];
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null) return [path];
+  const hidden =
+    Object.getOwnPropertySymbols(value).length > 0 ||
+    Object.getOwnPropertyNames(value).some(
+      (key) => key !== "length" && !Object.getOwnPropertyDescriptor(value, key)!.enumerable,
+    );
+  return [
+    ...(hidden ? [path] : []),
+    ...Object.entries(value).flatMap(([key, item]) => notPlainData(item, `${path}.${key}`)),
+  ];
+}
+
 describe("what a run's page is rendered with", () => {
   it("is the run, the plans, the step summary and the newest events, as its owner reads them over the API", async () => {
     const token = await api.tokenFor(TEST_OWNER);
@@ -53,6 +69,9 @@ describe("what a run's page is rendered with", () => {
     const { trpc } = api.client();
     expect(opening.run).toEqual(await trpc.run.get.query({ runId: run.id }));
     expect(opening.plans).toEqual(await trpc.run.plans.query());
+    // The page hands it to a client component, which takes plain data only (toEqual does not see
+    // hidden properties: zod's JSON Schema carried a non-enumerable `~standard` with methods).
+    expect(notPlainData(opening)).toEqual([]);
     expect(opening.steps).toEqual(await trpc.run.steps.query({ runId: run.id }));
     expect(seqs(opening.events)).toEqual(range(1, 13));
   });

@@ -16,9 +16,16 @@ export function describePlans(plans: PlanRegistry): PlanInfo[] {
     description: plan.description,
     steps: plan.nodes.map((node) => node.name),
     // As a caller writes it: fields with a default are optional.
-    input: z.toJSONSchema(plan.input, { unrepresentable: "any", io: "input" }),
+    input: plainJson(z.toJSONSchema(plan.input, { unrepresentable: "any", io: "input" })),
   }));
 }
+
+/**
+ * zod's JSON Schema object also carries its Standard Schema interface (a non-enumerable `~standard`
+ * with methods). The API's JSON never had it; the run page hands the plans from a server component
+ * to a client one, which takes plain objects only (React said so in dev on every run page).
+ */
+const plainJson = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** An input the plan's schema refuses: answered BAD_REQUEST with the schema's issues. */
 export class PlanInputError extends InvalidRequestError {
