@@ -73,10 +73,11 @@ export function tapRunEvents(
   });
 }
 
-// The key, in a run.events subscription's operation context, of the subscriber's own onData.
-const ON_DATA = Symbol("run.events onData");
+// The key, in a run.events subscription's operation context, of what hands a tapped data result
+// to the subscriber's own onData.
+const DELIVER = Symbol("run.events delivery");
 
-type OnData = (data: unknown) => void;
+type Deliver = (result: DataResult) => void;
 type SubscriptionOptions = Parameters<TRPCUntypedClient<AppRouter>["subscription"]>[2];
 
 /**
@@ -101,8 +102,8 @@ export class TappedUntypedClient extends TRPCUntypedClient<AppRouter> {
   override subscription(path: string, input: unknown, opts: SubscriptionOptions) {
     const { onData } = opts;
     if (!this.taps || path !== "run.events" || !onData) return super.subscription(path, input, opts);
-    const direct: OnData = (data) => onData.call(opts, data);
-    return super.subscription(path, input, { ...opts, context: { ...opts.context, [ON_DATA]: direct } });
+    const deliver: Deliver = (result) => onData.call(opts, result.data);
+    return super.subscription(path, input, { ...opts, context: { ...opts.context, [DELIVER]: deliver } });
   }
 }
 
@@ -113,13 +114,10 @@ function tappedRunEventsLink(taps: SubscriptionTaps): TRPCLink<AppRouter> {
       if (op.type !== "subscription" || op.path !== "run.events") return next(op);
       return observable((observer) => {
         const input: RunEventsInput = { ...(op.input as RunEventsInput) };
-        const onData = (op.context as { [ON_DATA]?: OnData })[ON_DATA];
-        const untap = tapRunEvents(
-          taps,
-          op.id,
-          input,
-          onData ? (result) => onData(result.data) : (result) => observer.next({ result, context: op.context }),
-        );
+        const deliver =
+          (op.context as { [DELIVER]?: Deliver })[DELIVER] ??
+          ((result) => observer.next({ result, context: op.context }));
+        const untap = tapRunEvents(taps, op.id, input, deliver);
         const subscription = next({ ...op, input }).subscribe({
           next: (envelope) => observer.next(envelope),
           error: (error) => {
