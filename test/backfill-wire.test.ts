@@ -13,27 +13,33 @@ import { gatedPlan } from "./support/gated-plan";
 import { kernelQueues } from "./support/kernel-queues";
 import { insertOddEvents } from "./support/odd-events";
 import { messageText, openRawSocket } from "./support/raw-trpc";
-import { TEST_OWNER } from "./support/test-server";
+import { TEST_OWNER, type TestServer } from "./support/test-server";
 
 // Runs are held in their first node: their live events are appended by the tests.
 const gate = gatedPlan();
 // The smallest backlog WS_MAX_BUFFERED_BYTES allows: a backfill page is several times larger.
 const api = useTestServer({ plan: gate.plan, limits: { socketBufferBytes: 64 * 1024 } });
+// The same, with a keep-alive that drops a silent socket 1.3 to 1.45 s after it was last heard.
+const keptAlive = useTestServer({
+  plan: gate.plan,
+  limits: { socketBufferBytes: 64 * 1024, pingMs: 300, pongWaitMs: 1_000 },
+});
 
 afterEach(() => vi.restoreAllMocks());
 
 /** A run held in its first node (seq 1-3, the gate stays shut), with `padding` events and the odd ones stored after them. */
-async function heldRunWithStoredEvents(padding: number, paddingBytes = 0) {
-  const { trpc } = api().client();
+async function heldRunWithStoredEvents(padding: number, paddingBytes = 0, server: TestServer = api()) {
+  const { trpc } = server.client();
   const run = await trpc.run.start.mutate({ stepDelayMs: 0 });
   await awaitCondition(async () => (await trpc.run.get.query({ runId: run.id })).lastSeq === 3, "seq 3");
-  const lastSeq = await insertOddEvents(api().server.services.database.db, run.id, { padding, paddingBytes });
+  const lastSeq = await insertOddEvents(server.server.services.database.db, run.id, { padding, paddingBytes });
   return { runId: run.id, lastSeq };
 }
 
 /** A raw WebSocket of the test owner, with the text of every message it receives. */
-async function rawSubscriber() {
-  const socket = await openRawSocket(api().server.url, { authorization: `Bearer ${await api().tokenFor(TEST_OWNER)}` });
+async function rawSubscriber(server: TestServer = api()) {
+  const authorization = `Bearer ${await server.tokenFor(TEST_OWNER)}`;
+  const socket = await openRawSocket(server.server.url, { authorization });
   const texts: string[] = [];
   let closed = false;
   socket.on("message", (data: WebSocket.RawData) => texts.push(messageText(data)));
@@ -170,7 +176,9 @@ describe("a run.events backfill written a page at a time", () => {
     try {
       socket.pause();
       socket.send(JSON.stringify({ id: 1, method: "subscription", params: { path: "run.events", input: { runId } } }));
-      await backedUp(socket);
+      // Until nothing more fits between the two ends: the server's own backlog is then past the
+      // mark past which its calls wait, and the stop must still be read.
+      await backedUp(socket, { settled: true });
       socket.send(JSON.stringify({ id: 1, method: "subscription.stop" }));
       await awaitCondition(() => fanout.subscriberCount === before, "the subscriber to be let go");
       socket.resume();
@@ -183,19 +191,53 @@ describe("a run.events backfill written a page at a time", () => {
       await api().client().trpc.run.cancel.mutate({ runId });
     }
   });
+
+  it(
+    "still drops a reader that answers the keep-alive but does not read its backfill, and lets it go",
+    { timeout: 90_000 },
+    async () => {
+      const server = keptAlive();
+      const { fanout } = server.server.services;
+      const before = fanout.subscriberCount;
+      const { runId } = await heldRunWithStoredEvents(20_000, 2_000, server);
+      const { socket, closed } = await rawSubscriber(server);
+      // The server reads what it sends (a stop would be heard), but a PONG is no answer while
+      // nothing it was sent drains.
+      const pongs = setInterval(() => socket.send("PONG"), 100);
+      try {
+        socket.pause();
+        socket.send(
+          JSON.stringify({ id: 1, method: "subscription", params: { path: "run.events", input: { runId } } }),
+        );
+        await backedUp(socket, { server });
+        await awaitCondition(() => closed(), "the keep-alive to drop the reader", 15_000);
+        await awaitCondition(() => fanout.subscriberCount === before, "the subscriber to be let go");
+      } finally {
+        clearInterval(pongs);
+        await server.client().trpc.run.cancel.mutate({ runId });
+      }
+    },
+  );
 });
 
-/** Waits until the connection is backed up: the client's kernel holds unread bytes and the server's holds unsent ones. */
-async function backedUp(socket: WebSocket) {
+/**
+ * Waits until the connection is backed up: the client's kernel holds unread bytes and the server's
+ * holds unsent ones; `settled`, until the server's send queue has also stopped growing (the
+ * server has written all it will until the client reads).
+ */
+async function backedUp(socket: WebSocket, { settled = false, server = api() } = {}) {
   const client = (socket as unknown as { _socket: { localPort: number } })._socket;
-  const serverPort = Number(new URL(api().server.url).port);
+  const serverPort = Number(new URL(server.server.url).port);
   let queues = { send: 0, receive: 0 };
+  let unchangedPolls = 0;
   await awaitCondition(
     () => {
       const server = kernelQueues(serverPort, client.localPort);
       const reader = kernelQueues(client.localPort, serverPort);
+      const previousSend = queues.send;
       queues = { send: server?.send ?? 0, receive: reader?.receive ?? 0 };
-      return queues.send > 0 && queues.receive > 0;
+      unchangedPolls = queues.send === previousSend ? unchangedPolls + 1 : 0;
+      return queues.send > 0 && queues.receive > 0 && (!settled || unchangedPolls >= SETTLED_POLLS);
     },
     "the connection to back up",
     30_000,
@@ -203,3 +245,6 @@ async function backedUp(socket: WebSocket) {
   );
   return queues;
 }
+
+// Polls (10 ms apart) the server's send queue must stay the same for to count as settled.
+const SETTLED_POLLS = 20;

@@ -67,7 +67,7 @@ const batch = (from: number, count: number, method: string, path: string, input:
   JSON.stringify(Array.from({ length: count }, (_, i) => ({ id: from + i, method, params: { path, input } })));
 
 describe("WebSocket limits", () => {
-  it("a socket that stops reading is not read either: its calls wait unrun, memory stays bounded, and once it reads it gets every answer", async () => {
+  it("a socket that stops reading gets no more calls run: they wait unrun, it is read no further, memory stays bounded, and once it reads it gets every answer", async () => {
     const token = await bigListOwner(api(), "slow-reader");
 
     // A client that keeps up gets every answer.

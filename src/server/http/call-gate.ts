@@ -1,11 +1,15 @@
 /**
  * Holds a WebSocket's messages while its queries and mutations in flight leave no room for the
  * calls a message carries, so a client that sends call after call gets them run as earlier ones
- * finish instead of refused by the thousand (a refusal through tRPC costs more than many calls):
- * the socket is not read while a message is held (TCP pushes back on the client). A message whose
- * calls alone exceed the cap still goes once nothing is in flight; the calls past the cap are then
- * refused (TOO_MANY_REQUESTS) as before. Messages keep their order; a message with no calls (a
- * subscription, a stop) waits behind held ones so a stop never overtakes its start.
+ * finish instead of refused by the thousand (a refusal through tRPC costs more than many calls).
+ * It also holds every call and subscription start while the socket is backlogged (`backlogged`):
+ * a client that does not read its answers gets no more work started. Held messages wait in
+ * memory up to a message's worth (`holdBytes`); past it the socket is not read (TCP pushes back on
+ * the client) until they go. Below it the socket is still read, so a stop or a keep-alive PONG
+ * from a client whose answers are backed up is heard. A message whose calls alone exceed the cap
+ * still goes once nothing is in flight; the calls past the cap are then refused (TOO_MANY_REQUESTS)
+ * as before. Messages keep their order; a message with no calls (a subscription, a stop) waits
+ * behind held ones so a stop never overtakes its start.
  *
  * tRPC counts a call in flight a few promise jobs after its message is handed over (once the
  * socket's context exists), so calls handed over in this turn of the event loop are counted here
@@ -18,6 +22,8 @@
  */
 export class CallGate {
   private readonly held: { data: Buffer; calls: number; requests: number }[] = [];
+  private heldBytes = 0;
+  private backlogged = false;
   private handedOverThisTurn = 0;
   private turnScheduled = false;
   private drainScheduled = false;
@@ -27,9 +33,11 @@ export class CallGate {
 
   constructor(
     private readonly cap: number,
+    /** Held messages past this many bytes stop the socket being read. */
+    private readonly holdBytes: number,
     private readonly handOver: (data: Buffer) => void,
-    /** Told when the gate starts (true) and stops (false) holding messages: the socket stops and resumes reading. */
-    private readonly onHolding: (holding: boolean) => void,
+    /** Told when the held messages pass `holdBytes` (true) and when they are back under it (false): the socket stops and resumes reading. */
+    private readonly onFull: (full: boolean) => void,
   ) {}
 
   /**
@@ -41,8 +49,18 @@ export class CallGate {
       this.pass(data, calls);
       return;
     }
-    if (this.held.length === 0) this.onHolding(true);
     this.held.push({ data, calls, requests });
+    this.heldBytes += data.length;
+    if (this.heldBytes > this.holdBytes && this.heldBytes - data.length <= this.holdBytes) this.onFull(true);
+  }
+
+  /**
+   * The socket's unread backlog passed its mark (true) or drained (false): calls and subscription
+   * starts wait until it drains; messages without them (a stop) still go when nothing is held.
+   */
+  setBacklogged(backlogged: boolean): void {
+    this.backlogged = backlogged;
+    if (!backlogged) this.settled();
   }
 
   /**
@@ -68,21 +86,24 @@ export class CallGate {
   /** The socket closed: what is held is never answered. */
   discard(): void {
     this.held.length = 0;
+    this.heldBytes = 0;
     clearTimeout(this.paceTimer ?? undefined);
   }
 
   private drain(): void {
+    const wasFull = this.heldBytes > this.holdBytes;
     while (this.held.length > 0 && this.mayPass(this.held[0]!.calls, this.held[0]!.requests)) {
       const next = this.held.shift()!;
+      this.heldBytes -= next.data.length;
       this.pass(next.data, next.calls);
     }
-    if (this.held.length === 0) this.onHolding(false);
+    if (wasFull && this.heldBytes <= this.holdBytes) this.onFull(false);
   }
 
   /** Room for the calls, then the pace's allowance for the requests (taken when given); else a later look is due. */
   private mayPass(calls: number, requests: number): boolean {
     if (requests === 0) return true;
-    if (!this.hasRoomFor(calls)) return false;
+    if (this.backlogged || !this.hasRoomFor(calls)) return false;
     if (!this.pace) return true;
     const waitMs = this.pace(requests);
     if (waitMs === 0) return true;

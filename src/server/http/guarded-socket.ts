@@ -1,6 +1,6 @@
 // The server's WebSocket class. One piece because every guard hooks the same two methods of ws's
-// socket (send and emit) and shares one reading state: not read past a backlog, not read while a
-// message waits for room for its calls (call-gate.ts), not read for calls while closing.
+// socket (send and emit) and shares one state: no calls started past a backlog, none while a
+// message waits for room for its calls (call-gate.ts), none while closing.
 import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
 import { CallGate, type Pace } from "./call-gate";
@@ -11,10 +11,13 @@ const CORK_FLUSH_BYTES = 32_768;
 export interface SocketGuards {
   /**
    * Bytes queued for a socket that does not read; past it the socket is dropped, not buffered.
-   * Past a quarter of it the socket is not read until its backlog drains (see pauseReadingPastBacklog).
+   * Past a quarter of it the socket's calls wait until its backlog drains (see holdCallsUntilDrained).
    */
   maxBufferedBytes: number;
-  /** The largest message a client may send (ws's maxPayload): what a closing socket may still send us, ignored. */
+  /**
+   * The largest message a client may send (ws's maxPayload): what a closing socket may still send
+   * us, ignored, and what the call gate holds before the socket is no longer read.
+   */
   maxMessageBytes: number;
   /** Queries and mutations a socket may have running (its messages wait for room: see CallGate). */
   callsInFlight: number;
@@ -45,32 +48,34 @@ export interface CallGatedSocket {
 
 type SendArgs = Parameters<WebSocket["send"]> | [data: Parameters<WebSocket["send"]>[0], cb?: (err?: Error) => void];
 
-/** The share of maxBufferedBytes past which a socket is no longer read until it drains. */
-const PAUSE_READING_SHARE = 4;
+/** The share of maxBufferedBytes past which a socket's calls wait until it drains. */
+const HOLD_CALLS_SHARE = 4;
 
 /**
  * The server's WebSocket class (ws's `WebSocket` option), so the guards sit under everything that
  * uses a socket: every send — subscription events and query answers alike — first checks the
  * socket's backlog, and a message batching more calls than allowed is answered with an error per
  * call before tRPC sees it, so nothing in it runs. A client that does not read cannot make the
- * server do more: past a quarter of the backlog limit its socket is not read (no new calls start)
- * until what it was sent has drained, and a socket closing is not read for calls at all.
+ * server do more: past a quarter of the backlog limit no new calls or subscriptions start on its
+ * socket until what it was sent has drained (it is still read, up to a message's worth held, so a
+ * stop is heard), and a socket closing is not read for calls at all.
  */
 export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
-  const pauseReadingAt = Math.floor(guards.maxBufferedBytes / PAUSE_READING_SHARE);
+  const holdCallsAt = Math.floor(guards.maxBufferedBytes / HOLD_CALLS_SHARE);
   return class GuardedWebSocket extends WebSocket {
     private corked = false;
-    private readingPaused = false;
-    private holdingMessages = false;
+    private backlogged = false;
+    private gateFull = false;
     private ignoredBytes = 0;
     // The keep-alive's state (keep-alive.ts): the sweep reads and sets it, every message refreshes it.
     lastHeardAt = Date.now();
     pingedAt = 0;
     private readonly gate = new CallGate(
       guards.callsInFlight,
+      guards.maxMessageBytes,
       (data) => super.emit("message", data, false),
-      (holding) => {
-        this.holdingMessages = holding;
+      (full) => {
+        this.gateFull = full;
         this.readOnlyWhenClear();
       },
     );
@@ -91,32 +96,34 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
         }
       }
       (super.send as (...args: SendArgs) => void)(...args);
-      if (this.bufferedAmount > pauseReadingAt) this.pauseReadingUntilDrained();
+      if (this.bufferedAmount > holdCallsAt) this.holdCallsUntilDrained();
     }
 
     /**
-     * Stops reading the socket while its backlog is past `pauseReadingAt`: what a client sends is
-     * left in the kernel's buffers (and, once they are full, its own), so a client that sends calls
-     * without reading their answers gets no more of them run than a backlog's worth. Reading
-     * resumes when the socket has written everything out ('drain'); a client that never reads is
-     * dropped by the backlog limit, or by the keep-alive (its pongs are not read either).
+     * Holds the socket's calls and subscription starts while its backlog is past `holdCallsAt`, so
+     * a client that sends calls without reading their answers gets no more of them run than a
+     * backlog's worth; once a message's worth is held, what it sends is left in the kernel's
+     * buffers (and, once they are full, its own). A stop is still read, so a subscriber that leaves
+     * is let go at once. Calls go again when the socket has written everything out ('drain'); a
+     * client that never reads is dropped by the backlog limit, or by the keep-alive (what it sends
+     * meanwhile does not count as an answer).
      */
-    private pauseReadingUntilDrained(): void {
+    private holdCallsUntilDrained(): void {
       const socket = this.underlyingSocket();
       // (Past the stream's high-water mark, as any backlog this large is, 'drain' is sure to come.)
-      if (this.readingPaused || this.readyState !== WebSocket.OPEN || !socket?.writableNeedDrain) return;
-      this.readingPaused = true;
-      this.readOnlyWhenClear();
+      if (this.backlogged || this.readyState !== WebSocket.OPEN || !socket?.writableNeedDrain) return;
+      this.backlogged = true;
+      this.gate.setBacklogged(true);
       socket.once("drain", () => {
-        this.readingPaused = false;
-        this.readOnlyWhenClear();
+        this.backlogged = false;
+        this.gate.setBacklogged(false);
       });
     }
 
-    /** The socket is read unless its backlog is past the mark or its messages are being held. */
+    /** The socket is read unless the call gate holds a message's worth. */
     private readOnlyWhenClear(): void {
       if (this.readyState !== WebSocket.OPEN) return;
-      if (this.readingPaused || this.holdingMessages) this.pause();
+      if (this.gateFull) this.pause();
       else this.resume();
     }
 
@@ -154,8 +161,9 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
         this.ignoreWhileClosing(args[0]);
         return true;
       }
-      // Any message read proves the client alive, a held one too (a PONG is never held).
-      if (event === "message") this.lastHeardAt = Date.now();
+      // A message proves the client alive, a held one too (a PONG is never held), unless what it
+      // was sent is backed up: one that answers PINGs but never reads is still dropped.
+      if (event === "message" && !this.backlogged) this.lastHeardAt = Date.now();
       if (event === "message" && args[1] === false && Buffer.isBuffer(args[0])) {
         const requests = parseRequests(args[0]);
         const refused = requests && oversizedBatch(requests, guards);
