@@ -41,7 +41,7 @@ describe("run.activity", () => {
     );
     subscription.unsubscribe();
 
-    // Each event once, a run's in seq order: its start publishes its RunStarted, its appends the rest.
+    // Each event once, a run's in seq order: its first append publishes its RunStarted, then its own.
     for (const run of runs) {
       const events = seen.flatMap((item) => (item.kind === "event" && item.event.runId === run.id ? [item.event] : []));
       expect(events.map((e) => e.seq)).toEqual(range(1, 13));

@@ -14,9 +14,9 @@ export function applyActivityEvent(patches: LiveRunPatches, event: RunEvent): Li
   const previous = patches[event.runId];
   const at = new Date(event.ts).toISOString();
   if (previous && event.seq <= previous.lastSeq) {
-    // A run's start publishes its RunStarted before any later event; one published by the outbox
-    // poller instead (an instance of an earlier release) may come after them, and still tells when
-    // the run started.
+    // A run's first append publishes its RunStarted ahead of its own event; one published by the
+    // outbox poller instead (an instance of an earlier release executing it) may come after them,
+    // and still tells when the run started.
     if (event.type !== "RunStarted" || previous.startedAt !== null) return patches;
     return { ...patches, [event.runId]: { ...previous, startedAt: at } };
   }

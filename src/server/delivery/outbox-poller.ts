@@ -23,10 +23,10 @@ export interface OutboxPollerOptions {
 /**
  * Publishes run_outbox rows: claims unpublished rows with FOR UPDATE SKIP LOCKED (so several
  * instances share the work), sets published_at and NOTIFYs the events in the same transaction,
- * so an event is announced exactly when it is marked published. Starts and appends publish their
- * own events in their own statement (events/publication-sql.ts, start_run), so what is left here
- * is the rows another (possibly dead, or earlier-release) instance left behind: the polling
- * backstop; and, in the seed design, everything.
+ * so an event is announced exactly when it is marked published. Appends publish their own events
+ * in their own statement, a run's first append its RunStarted too (events/publication-sql.ts), so
+ * what is left here is the rows another (possibly dead, or earlier-release) instance left behind
+ * and the RunStarted of runs still queued: the polling backstop; and, in the seed design, everything.
  */
 export class OutboxPoller {
   private readonly loop: WakeLoop;

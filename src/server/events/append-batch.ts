@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { queryRows } from "../../db/query";
 import type { AppendGuard } from "./append";
-import { publication, publishedColumn } from "./publication-sql";
+import { publication, publishedColumn, reportStarts, startTsColumn, type StartsAnnounced } from "./publication-sql";
 import { withOptionalFields, type NewEvent, type RunEvent } from "./types";
 
 /** One append of a group commit: a run appears at most once per batch. */
@@ -22,7 +22,8 @@ export interface BatchedAppend {
  * longer holds (finished, lease moved, another seq) is left out and answers null, and the others
  * go ahead. The result is in the batch's order.
  *
- * With `publish` (the default) the statement also publishes what it appended: see publication-sql.ts.
+ * With `publish` (the default) the statement also publishes what it appended (see
+ * publication-sql.ts), and tells `startsAnnounced` the ts of the RunStarted events it published along.
  *
  * The batch travels as one JSON parameter, so the statement's text, and its prepared plan, are the
  * same whatever the batch size; append_batch_input (migration 0010) reads it as rows, estimated at
@@ -32,6 +33,7 @@ export async function appendBatch(
   db: Db,
   appends: readonly BatchedAppend[],
   publish = true,
+  startsAnnounced?: StartsAnnounced,
 ): Promise<(RunEvent | null)[]> {
   const rows = appends.map(({ runId, event, guard, ts }, ix) => ({
     ix,
@@ -53,7 +55,7 @@ export async function appendBatch(
     finish_status: event.type === "RunFinished" && event.status ? event.status : null,
     output: event.type === "RunFinished" && event.status === "succeeded" ? (event.output ?? null) : null,
   }));
-  const appended = await queryRows<{ ix: number; seq: number }>(
+  const appended = await queryRows<{ ix: number; seq: number; start_ts: number | null }>(
     db,
     sql`with input as materialized (
           select * from append_batch_input(${JSON.stringify(rows)}::json)
@@ -76,9 +78,11 @@ export async function appendBatch(
           from reserved r join input i on i.ix = r.ix
           returning *
         ), ${publication(publish)}
-        select r.ix, r.last_seq as seq, ${publishedColumn(publish)} as notifications
+        select r.ix, r.last_seq as seq, ${publishedColumn(publish)} as notifications,
+               ${startTsColumn(publish, sql`r.id`)} as start_ts
         from reserved r join event e on e.run_id = r.id and e.seq = r.last_seq`,
   );
+  reportStarts(appended, startsAnnounced);
   const results: (RunEvent | null)[] = appends.map(() => null);
   for (const { ix, seq } of appended) {
     const { runId, event, ts } = appends[ix]!;

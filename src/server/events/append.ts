@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { queryRows } from "../../db/query";
 import type { ActiveStatus } from "../../shared/run-status";
-import { publication, publishedColumn } from "./publication-sql";
+import { publication, publishedColumn, reportStarts, startTsColumn, type StartsAnnounced } from "./publication-sql";
 import { withOptionalFields, type NewEvent, type RunEvent } from "./types";
 
 /** What must still hold for the append to go ahead: the run's status and, for executors, their lease. */
@@ -24,7 +24,8 @@ export interface AppendGuard {
  * It is a single statement (one round trip, committed on its own): the reserving UPDATE, the
  * event INSERT and the outbox INSERT are data-modifying CTEs of one query, so the append costs
  * what a single-row insert costs, and no pooled connection is held across round trips. With
- * `publish` (the default) the same statement publishes the event (publication-sql.ts).
+ * `publish` (the default) the same statement publishes the event (publication-sql.ts), and tells
+ * `startsAnnounced` the ts of the run's RunStarted if it published that too.
  * Callers go through EventLog, which counts what was appended.
  */
 export async function appendEvent(
@@ -34,6 +35,7 @@ export async function appendEvent(
   guard: AppendGuard,
   ts = Date.now(),
   publish = true,
+  startsAnnounced?: StartsAnnounced,
 ): Promise<RunEvent | null> {
   const finish =
     event.type === "RunFinished" && event.status
@@ -42,7 +44,7 @@ export async function appendEvent(
   const lease = guard.leaseOwner === undefined ? sql`` : sql` and lease_owner = ${guard.leaseOwner}`;
   const attempt = guard.attempt === undefined ? sql`` : sql` and attempt = ${guard.attempt}`;
   const position = guard.afterSeq === undefined ? sql`` : sql` and last_seq = ${guard.afterSeq}`;
-  const [appended] = await queryRows<{ seq: number }>(
+  const rows = await queryRows<{ seq: number; start_ts: number | null }>(
     db,
     sql`with reserved as (
           update runs set last_seq = last_seq + 1${finish}
@@ -56,8 +58,12 @@ export async function appendEvent(
           from reserved
           returning *
         ), ${publication(publish)}
-        select seq, ${publishedColumn(publish)} as notifications from event`,
+        select seq, ${publishedColumn(publish)} as notifications,
+               ${startTsColumn(publish, sql`event.run_id`)} as start_ts
+        from event`,
   );
+  reportStarts(rows, startsAnnounced);
+  const [appended] = rows;
   if (!appended) return null;
   return withOptionalFields({ runId, seq: appended.seq, ts, type: event.type, v: 1, source: event.source }, event);
 }

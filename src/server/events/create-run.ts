@@ -1,5 +1,4 @@
 import { sql } from "drizzle-orm";
-import { RUN_EVENTS_CHANNEL, RUN_QUEUED_CHANNEL } from "../../db/channels";
 import type { Db } from "../../db/client";
 import { queryRows } from "../../db/query";
 
@@ -40,14 +39,15 @@ export type StartOutcome =
   | { refused: Refusal };
 
 /**
- * Creates a queued run and its RunStarted (seq 1), and notifies every instance's executor that
- * there is work, unless a limit refuses it or the request key was used. One statement, one round
- * trip, its own transaction: the start_run function (migrations 0009, 0011) takes the owner's (and
- * the address's) advisory lock, counts, and inserts the run, its first event and outbox row. With
- * `publish` it also publishes the event (outbox row published, NOTIFY), as appends do; without it
- * (the seed design) the outbox poller does. Callers go through EventLog.
+ * Creates a queued run and its RunStarted (seq 1), unless a limit refuses it or the request key
+ * was used. One statement, one round trip, its own transaction: the start_run function (migrations
+ * 0009, 0011, 0012) takes the owner's (and the address's) advisory lock, counts, and inserts the
+ * run, its first event and outbox row. It NOTIFYs nothing, so its commit does not queue behind
+ * other notifying commits: the run's first append announces the RunStarted (publication-sql.ts;
+ * the outbox poller, if the run waits longer in the queue), and the caller wakes the executors
+ * (QueuedRunWakes). Callers go through EventLog.
  */
-export async function createRun(db: Db, run: NewRun, admission: Admission = {}, publish = true): Promise<StartOutcome> {
+export async function createRun(db: Db, run: NewRun, admission: Admission = {}): Promise<StartOutcome> {
   const ts = Date.now();
   const [row] = await queryRows<{
     outcome: "created" | "repeat" | Refusal["limit"];
@@ -60,7 +60,7 @@ export async function createRun(db: Db, run: NewRun, admission: Admission = {}, 
           ${run.ownerId}::text, ${run.createdByAddress ?? null}::text, ${run.request?.key ?? null}::text,
           ${run.request?.fingerprint ?? null}::text, ${run.plan ?? "canonical"}::text,
           ${run.input ? JSON.stringify(run.input) : null}::jsonb, ${run.appPath}::text, ${run.stepDelayMs}::int,
-          ${ts}::bigint, ${RUN_QUEUED_CHANNEL}::text, ${publish ? RUN_EVENTS_CHANNEL : null}::text,
+          ${ts}::bigint, null::text /* no queued NOTIFY */, null::text /* no RunStarted NOTIFY */,
           ${admission.ownerActive ?? null}::int,
           ${admission.ownerPerMinute ?? null}::int, ${admission.addressActive ?? null}::int,
           ${admission.addressPerMinute ?? null}::int, ${admission.queued ?? null}::int)`,

@@ -2,6 +2,7 @@ import type { Db } from "../../db/client";
 import { isDatabaseUnavailable } from "../../db/errors";
 import { appendEvent, type AppendGuard } from "./append";
 import { appendBatch, type BatchedAppend } from "./append-batch";
+import type { StartsAnnounced } from "./publication-sql";
 import type { NewEvent, RunEvent } from "./types";
 
 // Appends in one statement at most: the statement's JSON parameter stays well under a megabyte.
@@ -44,6 +45,7 @@ export class GroupCommit {
   constructor(
     private readonly db: Db,
     private readonly publish = true,
+    private readonly startsAnnounced?: StartsAnnounced,
   ) {}
 
   append(runId: string, event: NewEvent, guard: AppendGuard): Promise<RunEvent | null> {
@@ -93,7 +95,7 @@ export class GroupCommit {
     if (batch.length === 1) return this.commitAlone(batch[0]!);
     let results: (RunEvent | null)[];
     try {
-      results = await appendBatch(this.db, batch, this.publish);
+      results = await appendBatch(this.db, batch, this.publish, this.startsAnnounced);
     } catch (error) {
       if (isDatabaseUnavailable(error)) for (const append of batch) append.reject(error);
       else await Promise.all(batch.map((append) => this.commitAlone(append)));
@@ -104,7 +106,8 @@ export class GroupCommit {
 
   private async commitAlone(append: Waiting): Promise<void> {
     try {
-      append.resolve(await appendEvent(this.db, append.runId, append.event, append.guard, append.ts, this.publish));
+      const { runId, event, guard, ts } = append;
+      append.resolve(await appendEvent(this.db, runId, event, guard, ts, this.publish, this.startsAnnounced));
     } catch (error) {
       append.reject(error);
     }

@@ -45,18 +45,48 @@ export function notifyChunks(events: string): SQL {
  * appended events' outbox rows. With `publish`, the rows are written published and the events
  * NOTIFYd in the append's own transaction, so an event is announced exactly when it is committed
  * and marked published, with no second statement and no wait for the poller: the append is the
- * publication. Without it (the seed design) they are left for the poller. The statement must
- * select `publishedColumn(publish)`, or the notifications are never sent.
+ * publication. A run's first append (seq 2) also publishes its RunStarted, ahead of its own event,
+ * unless the outbox poller did already (a start notifies nothing: see create-run.ts); so every run's
+ * events are announced in seq order. Without `publish` (the seed design) they are left for the
+ * poller. The statement must select `publishedColumn(publish)`, or the notifications are never
+ * sent; `startTsColumn` names, for an appended event, the ts of the RunStarted published with it.
  */
 export function publication(publish: boolean): SQL {
   if (!publish) return sql`outbox as (insert into run_outbox (run_id, seq) select run_id, seq from event)`;
   return sql`outbox as (
       insert into run_outbox (run_id, seq, published_at) select run_id, seq, now() from event
+    ), start_published as (
+      update run_outbox o set published_at = now()
+      from event e where e.seq = 2 and o.run_id = e.run_id and o.seq = 1 and o.published_at is null
+      returning o.run_id
+    ), start as materialized (
+      select s.* from run_events s join start_published p on s.run_id = p.run_id and s.seq = 1
     ), announced as materialized (
-      select row_number() over () as k, ${eventJson("event")} as json from event
+      select row_number() over (order by part) as k, json from (
+        select 0 as part, ${eventJson("start")} as json from start
+        union all
+        select 1, ${eventJson("event")} from event
+      ) events
     ), ${notifyChunks("announced")}`;
 }
 
 /** Reads the notifications of `publication`, so they are sent (a CTE nothing reads is never run). */
 export const publishedColumn = (publish: boolean): SQL =>
   publish ? sql`(select count(*) from notified)::int` : sql`0`;
+
+/** For an appended row of run `runId`: the ts of the RunStarted its statement published too, else null. */
+export const startTsColumn = (publish: boolean, runId: SQL): SQL =>
+  publish ? sql`(select ts from start where start.run_id = ${runId})` : sql`null::bigint`;
+
+/** Told the ts (epoch ms) of the RunStarted events an append published along with its own. */
+export type StartsAnnounced = (startedAt: number[]) => void;
+
+/** Hands `startsAnnounced` the start_ts (see startTsColumn) of the rows that have one. */
+export function reportStarts(
+  rows: readonly { start_ts: number | string | null }[],
+  startsAnnounced?: StartsAnnounced,
+): void {
+  if (!startsAnnounced) return;
+  const ts = rows.flatMap((row) => (row.start_ts === null ? [] : [Number(row.start_ts)]));
+  if (ts.length > 0) startsAnnounced(ts);
+}
