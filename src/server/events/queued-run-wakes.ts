@@ -14,8 +14,8 @@ const WAKE_INTERVAL_MS = 20;
  * through its flush), so a NOTIFY in the start's own transaction made the starts queue behind each
  * other and behind the appends (half the starts a second, alone: bench/tools/start-cost.ts); one
  * per start after it still took a few per cent of the throughput bench's events a second. This one
- * writes nothing, so not waiting for its flush loses nothing; a
- * wake that is lost (a crash, an outage) is made up by the executors' poll.
+ * writes nothing, so not waiting for its flush loses nothing; a wake that is lost (a crash, an
+ * outage) is made up by the executors' poll.
  */
 export class QueuedRunWakes {
   private pending: string | null = null;

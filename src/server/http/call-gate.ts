@@ -5,8 +5,8 @@
  * It also holds every call and subscription start while the socket is backlogged (`backlogged`):
  * a client that does not read its answers gets no more work started. Held messages wait in
  * memory up to a message's worth (`holdBytes`); past it the socket is not read (TCP pushes back on
- * the client) until they go. Below it the socket is still read, so a stop or a keep-alive PONG
- * from a client whose answers are backed up is heard. A message whose calls alone exceed the cap
+ * the client) until they go. Below it the socket is still read, so a stop from a client whose
+ * answers are backed up is heard. A message whose calls alone exceed the cap
  * still goes once nothing is in flight; the calls past the cap are then refused (TOO_MANY_REQUESTS)
  * as before. Messages keep their order; a message with no calls (a subscription, a stop) waits
  * behind held ones so a stop never overtakes its start.
@@ -23,7 +23,7 @@
 export class CallGate {
   private readonly held: { data: Buffer; calls: number; requests: number }[] = [];
   private heldBytes = 0;
-  private backlogged = false;
+  private isBacklogged = false;
   private handedOverThisTurn = 0;
   private turnScheduled = false;
   private drainScheduled = false;
@@ -54,12 +54,17 @@ export class CallGate {
     if (this.heldBytes > this.holdBytes && this.heldBytes - data.length <= this.holdBytes) this.onFull(true);
   }
 
+  /** Whether calls wait for the socket's backlog to drain (setBacklogged). */
+  get backlogged(): boolean {
+    return this.isBacklogged;
+  }
+
   /**
    * The socket's unread backlog passed its mark (true) or drained (false): calls and subscription
    * starts wait until it drains; messages without them (a stop) still go when nothing is held.
    */
   setBacklogged(backlogged: boolean): void {
-    this.backlogged = backlogged;
+    this.isBacklogged = backlogged;
     if (!backlogged) this.settled();
   }
 
@@ -103,7 +108,7 @@ export class CallGate {
   /** Room for the calls, then the pace's allowance for the requests (taken when given); else a later look is due. */
   private mayPass(calls: number, requests: number): boolean {
     if (requests === 0) return true;
-    if (this.backlogged || !this.hasRoomFor(calls)) return false;
+    if (this.isBacklogged || !this.hasRoomFor(calls)) return false;
     if (!this.pace) return true;
     const waitMs = this.pace(requests);
     if (waitMs === 0) return true;

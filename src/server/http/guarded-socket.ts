@@ -64,8 +64,6 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
   const holdCallsAt = Math.floor(guards.maxBufferedBytes / HOLD_CALLS_SHARE);
   return class GuardedWebSocket extends WebSocket {
     private corked = false;
-    private backlogged = false;
-    private gateFull = false;
     private ignoredBytes = 0;
     // The keep-alive's state (keep-alive.ts): the sweep reads and sets it, every message refreshes it.
     lastHeardAt = Date.now();
@@ -74,10 +72,8 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
       guards.callsInFlight,
       guards.maxMessageBytes,
       (data) => super.emit("message", data, false),
-      (full) => {
-        this.gateFull = full;
-        this.readOnlyWhenClear();
-      },
+      // Not read while the gate holds a message's worth.
+      (full) => this.readingWhile(!full),
     );
 
     gateCalls(inFlight: () => number, pace?: Pace): () => void {
@@ -111,20 +107,15 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
     private holdCallsUntilDrained(): void {
       const socket = this.underlyingSocket();
       // (Past the stream's high-water mark, as any backlog this large is, 'drain' is sure to come.)
-      if (this.backlogged || this.readyState !== WebSocket.OPEN || !socket?.writableNeedDrain) return;
-      this.backlogged = true;
+      if (this.gate.backlogged || this.readyState !== WebSocket.OPEN || !socket?.writableNeedDrain) return;
       this.gate.setBacklogged(true);
-      socket.once("drain", () => {
-        this.backlogged = false;
-        this.gate.setBacklogged(false);
-      });
+      socket.once("drain", () => this.gate.setBacklogged(false));
     }
 
-    /** The socket is read unless the call gate holds a message's worth. */
-    private readOnlyWhenClear(): void {
+    private readingWhile(clear: boolean): void {
       if (this.readyState !== WebSocket.OPEN) return;
-      if (this.gateFull) this.pause();
-      else this.resume();
+      if (clear) this.resume();
+      else this.pause();
     }
 
     private underlyingSocket(): Duplex | null {
@@ -163,7 +154,7 @@ export function guardedWebSocket(guards: SocketGuards): typeof WebSocket {
       }
       // A message proves the client alive, a held one too (a PONG is never held), unless what it
       // was sent is backed up: one that answers PINGs but never reads is still dropped.
-      if (event === "message" && !this.backlogged) this.lastHeardAt = Date.now();
+      if (event === "message" && !this.gate.backlogged) this.lastHeardAt = Date.now();
       if (event === "message" && args[1] === false && Buffer.isBuffer(args[0])) {
         const requests = parseRequests(args[0]);
         const refused = requests && oversizedBatch(requests, guards);
